@@ -1,0 +1,363 @@
+#!/usr/bin/env node
+// Inbound SMTP benchmark: postfix's smtp-source against Petrel (durable) and, in the
+// same run, against three accept-and-discard peers: postfix's smtp-sink, smtp-server
+// and Haraka. Prints msgs/s, CPU and peak RSS per server, Petrel's ratios to each
+// peer, and the RSS of 1,000 idle connections; writes the lot to bench/results/.
+//
+// Everything runs on 127.0.0.1 (by default inside a private network namespace whose
+// only interface is loopback), and every load run is bounded in messages and time.
+// See bench/README.md.
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { USAGE, cells, parseArgs, sizeLabel } from './lib/args.mjs';
+import { SMTP_SOURCE, runSmtpSource } from './lib/load.mjs';
+import { RESULTS_DIR } from './lib/paths.mjs';
+import { measureTree, processTree, treeRssKb } from './lib/proc.mjs';
+import { cellLabel, idleTable, ratioLines, ratios, throughputTable, writeJson } from './lib/report.mjs';
+import { allServers } from './lib/servers.mjs';
+import { freePort, greetingLatencyMs, openIdleConnections, readGreeting } from './lib/smtp.mjs';
+import {
+  ensureBenchDependencies,
+  machineBusySeconds,
+  machineInfo,
+  reapedChildrenCpuSeconds,
+  rerunInNetns,
+  selfCpuSeconds,
+} from './lib/system.mjs';
+
+const SCRIPT = fileURLToPath(import.meta.url);
+const PETREL_IDLE_TARGET_MB = 150;
+const WARMUP = { size: 1024, sessions: 20, perConn: 1 };
+const SETTLE_MS = 500;
+const MAX_TOTAL_MINUTES = 20;
+
+const log = (...args) => console.log(...args);
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    log(USAGE);
+    return 0;
+  }
+  if (!opts.inNetns) {
+    if (!existsSync(SMTP_SOURCE)) {
+      console.error(`${SMTP_SOURCE} not found: install Debian's postfix package (it ships smtp-source and smtp-sink).`);
+      return 1;
+    }
+    ensureBenchDependencies(opts.only.includes('haraka') || opts.only.includes('smtp-server'));
+    if (opts.netns) {
+      const code = await rerunInNetns(SCRIPT, process.argv.slice(2));
+      if (code !== null) return code;
+      log('note: no private network namespace (needs root, unshare and ip); running on the host loopback');
+    }
+  }
+  return run(opts);
+}
+
+async function run(opts) {
+  const workRoot = mkdtempSync(join(tmpdir(), 'petrel-bench-'));
+  const live = [];
+  const skipped = [];
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await Promise.all(live.map((entry) => entry.handle.stop()));
+    if (!opts.keep) rmSync(workRoot, { recursive: true, force: true });
+  };
+  const onSignal = async () => {
+    log('\ninterrupted: stopping servers');
+    await cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const deadline = Date.now() + MAX_TOTAL_MINUTES * 60_000;
+  const machine = machineInfo();
+  const startedAt = new Date();
+  log(`Petrel inbound bench — ${startedAt.toISOString()}`);
+  log(
+    `machine: ${machine.cpus} CPU (${machine.cpuModel}), node ${machine.node}, kernel ${machine.kernel}, ` +
+      `load ${machine.loadavg.map((v) => v.toFixed(2)).join(' ')}, ` +
+      `network: ${opts.inNetns ? 'private namespace, loopback only' : 'host, 127.0.0.1 only'}`,
+  );
+  if (machine.loadavg[0] > 0.5 * machine.cpus) {
+    log('warning: the machine is already busy; figures will be noisy (see "other CPU %")');
+  }
+
+  try {
+    // 1. Start every selected server on its own free loopback port.
+    for (const server of allServers(opts).filter((s) => opts.only.includes(s.name))) {
+      const reason = server.unavailable();
+      if (reason) {
+        skipped.push({ server: server.name, reason });
+        log(`skip ${server.label}: ${reason}`);
+        continue;
+      }
+      const workDir = join(workRoot, server.name);
+      mkdirSync(workDir, { recursive: true });
+      const port = await freePort();
+      const t0 = Date.now();
+      try {
+        const handle = await server.start({ port, workDir, logFile: join(workDir, 'server.log') });
+        live.push({ server, handle, startupS: (Date.now() - t0) / 1000 });
+      } catch (err) {
+        skipped.push({ server: server.name, reason: err.message });
+        log(`skip ${server.label}: ${err.message}`);
+      }
+    }
+    if (live.length === 0) throw new Error('no server could be started');
+
+    // 2. Greeting latency and a warm-up (JIT, pools, caches), not measured.
+    const warmupCount = Math.max(200, Math.round(2000 * opts.scale));
+    for (const entry of [...live]) {
+      const { server, handle } = entry;
+      entry.greetingMs = await greetingLatencyMs(handle.port);
+      const warm = await runSmtpSource({
+        port: handle.port,
+        ...WARMUP,
+        count: warmupCount,
+        timeoutMs: opts.cellTimeoutS * 1000,
+      });
+      const ok = warm.exitCode === 0 && !warm.timedOut && warm.delivered >= warm.planned;
+      log(
+        `${server.label.padEnd(14)} pid ${handle.pid}, port ${handle.port}, up in ${entry.startupS.toFixed(1)} s, ` +
+          `greeting ${entry.greetingMs.toFixed(1)} ms: ${handle.greeting}` +
+          (ok ? '' : `\n  warm-up FAILED (${warm.delivered}/${warm.planned}): ${warm.stderr || 'timeout'}`),
+      );
+      if (entry.greetingMs >= 90) log(`  warning: ${server.label} greets slowly; a greeting delay dominates its figures`);
+      if (!ok) {
+        skipped.push({ server: server.name, reason: `warm-up failed: ${warm.stderr || 'timeout'}` });
+        await handle.stop();
+        live.splice(live.indexOf(entry), 1);
+      }
+    }
+
+    // 3. Idle connections: RSS of the server tree holding N silent, greeted connections.
+    const idle = [];
+    if (opts.idle > 0) {
+      log(`\nidle test: ${opts.idle} connections per server, held ${opts.idleHoldS} s`);
+      for (const entry of live) {
+        const result = await idleTest(entry, opts);
+        idle.push(result);
+        log(
+          `  ${entry.server.label.padEnd(14)} ${result.greeted}/${result.requested} held, ` +
+            `RSS ${(result.rssBeforeKb / 1024).toFixed(1)} -> ${(result.rssIdleKb / 1024).toFixed(1)} MB` +
+            (result.note ? `  (${result.note})` : ''),
+        );
+      }
+    }
+
+    // 4. The matrix, cell by cell; inside a cell every server runs back to back, so
+    //    slow drifts in machine load hit all of them alike.
+    const runs = [];
+    const matrix = cells(opts);
+    log(`\nload: ${matrix.length} cells x ${live.length} servers, repeat ${opts.repeat}`);
+    for (const cell of matrix) {
+      for (const entry of live) {
+        if (Date.now() > deadline) {
+          runs.push(failedRun(entry, cell, `skipped: bench passed ${MAX_TOTAL_MINUTES} min`));
+          continue;
+        }
+        if (!entry.handle.isAlive()) {
+          runs.push(failedRun(entry, cell, 'server not running'));
+          continue;
+        }
+        const attempts = [];
+        for (let i = 0; i < opts.repeat; i++) {
+          attempts.push(await measureRun(entry, cell, opts));
+          await sleep(SETTLE_MS);
+        }
+        const chosen = median(attempts);
+        if (opts.repeat > 1) chosen.repeats = attempts.map((a) => Math.round(a.msgsPerS));
+        runs.push(chosen);
+        log(
+          `  ${entry.server.label.padEnd(14)} ${cellLabel(cell).padEnd(28)} ${String(Math.round(chosen.msgsPerS)).padStart(6)} msgs/s` +
+            `  CPU ${chosen.cpuPct.toFixed(0).padStart(3)}%  RSS ${(chosen.peakRssKb / 1024).toFixed(0).padStart(4)} MB` +
+            (chosen.ok ? '' : `  ${chosen.error}`),
+        );
+      }
+    }
+
+    // 5. Stop everything; note Petrel's on-disk footprint.
+    const servers = live.map(({ server, handle, startupS, greetingMs }) => ({
+      name: server.name,
+      label: server.label,
+      version: server.version(),
+      greeting: handle.greeting,
+      greetingMs,
+      startupS,
+      dataDirKb: handle.dataDir ? diskUsageKb(handle.dataDir) : undefined,
+    }));
+    await cleanup();
+
+    // 6. Report.
+    const ratioList = ratios(runs);
+    log('\n== throughput (msgs/s over the run; CPU and RSS of the server process tree) ==');
+    log(throughputTable(runs));
+    if (ratioList.length) {
+      log("\n== Petrel / peer (above 1 means Petrel is faster, leaner on CPU, or larger in memory) ==");
+      log(ratioLines(ratioList));
+    } else if (opts.only.includes('petrel')) {
+      log('\n(no Petrel figures, so no ratios)');
+    }
+    if (idle.length) {
+      log(`\n== ${opts.idle} idle connections (Petrel target: under ${PETREL_IDLE_TARGET_MB} MB RSS) ==`);
+      log(idleTable(idle));
+    }
+    for (const s of skipped) log(`skipped ${s.server}: ${s.reason.split('\n')[0]}`);
+
+    const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\..*$/, '');
+    const jsonPath = opts.json ?? join(RESULTS_DIR, `inbound-${stamp}.json`);
+    writeJson(jsonPath, {
+      bench: 'inbound',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine,
+      loadavgAtEnd: machineInfo().loadavg,
+      options: { ...opts, sizes: opts.sizes.map(sizeLabel) },
+      servers,
+      skipped,
+      runs,
+      ratios: ratioList,
+      idle,
+    });
+    log(`\nresult: ${jsonPath}${opts.keep ? `\nwork directory kept: ${workRoot}` : ''}`);
+    return runs.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+/** One smtp-source run against one server, with the server tree's CPU and RSS. */
+async function measureRun(entry, cell, opts) {
+  const { server, handle } = entry;
+  const busy0 = machineBusySeconds();
+  const client0 = reapedChildrenCpuSeconds();
+  const self0 = selfCpuSeconds();
+  const m = await measureTree(handle.pid, () =>
+    runSmtpSource({ port: handle.port, ...cell, timeoutMs: opts.cellTimeoutS * 1000 }),
+  );
+  const load = m.result;
+  const clientCpuS = reapedChildrenCpuSeconds() - client0;
+  const harnessCpuS = selfCpuSeconds() - self0;
+  const otherCpuS = Math.max(0, machineBusySeconds() - busy0 - m.cpuS - clientCpuS - harnessCpuS);
+  let error = null;
+  if (!handle.isAlive()) error = `server exited (${JSON.stringify(handle.exitStatus())})`;
+  else if (load.timedOut) error = `stopped at ${opts.cellTimeoutS} s limit`;
+  else if (load.exitCode !== 0) error = `smtp-source exit ${load.exitCode}: ${lastLine(load.stderr)}`;
+  else if (load.delivered < load.planned) error = `only ${load.delivered}/${load.planned} delivered`;
+  return {
+    server: server.name,
+    label: server.label,
+    size: cell.size,
+    sessions: cell.sessions,
+    perConn: cell.perConn,
+    planned: load.planned,
+    delivered: load.delivered,
+    rounds: load.rounds,
+    elapsedS: load.elapsedS,
+    msgsPerS: load.delivered / load.elapsedS,
+    cpuS: m.cpuS,
+    cpuPct: (m.cpuS / m.elapsedS) * 100,
+    peakRssKb: m.peakRssKb,
+    sampledPeakRssKb: m.sampledPeakRssKb,
+    hwmSumKb: m.hwmSumKb,
+    endRssKb: m.endRssKb,
+    processes: m.processes,
+    clientCpuS,
+    clientCpuPct: (clientCpuS / m.elapsedS) * 100,
+    harnessCpuS,
+    otherCpuPct: (otherCpuS / m.elapsedS) * 100,
+    ok: error === null,
+    error,
+  };
+}
+
+async function idleTest(entry, opts) {
+  const { server, handle } = entry;
+  await sleep(1000);
+  const rssBeforeKb = treeRssKb(processTree(handle.pid));
+  const conns = await openIdleConnections(handle.port, opts.idle);
+  await sleep(opts.idleHoldS * 1000);
+  const rssIdleKb = treeRssKb(processTree(handle.pid));
+  const stats = conns.stats();
+  await conns.close();
+  await sleep(1000);
+  let note;
+  try {
+    await readGreeting(handle.port, 5000);
+  } catch (err) {
+    note = `no greeting after the idle test: ${err.message}`;
+  }
+  if (server.name === 'petrel') {
+    const met = rssIdleKb / 1024 < PETREL_IDLE_TARGET_MB && stats.greeted === stats.requested;
+    note = [note, `target <${PETREL_IDLE_TARGET_MB} MB ${met ? 'met' : 'MISSED'}`].filter(Boolean).join('; ');
+  }
+  return {
+    server: server.name,
+    label: server.label,
+    ...stats,
+    holdS: opts.idleHoldS,
+    rssBeforeKb,
+    rssIdleKb,
+    perConnKb: stats.greeted > 0 ? (rssIdleKb - rssBeforeKb) / stats.greeted : null,
+    note,
+  };
+}
+
+function failedRun(entry, cell, error) {
+  return {
+    server: entry.server.name,
+    label: entry.server.label,
+    ...cell,
+    planned: cell.count,
+    delivered: 0,
+    msgsPerS: 0,
+    cpuS: 0,
+    cpuPct: 0,
+    peakRssKb: 0,
+    ok: false,
+    error,
+  };
+}
+
+function median(attempts) {
+  const sorted = [...attempts].sort((a, b) => a.msgsPerS - b.msgsPerS);
+  const good = sorted.filter((a) => a.ok);
+  const pool = good.length ? good : sorted;
+  return pool[Math.floor((pool.length - 1) / 2)];
+}
+
+function lastLine(text) {
+  return (text || '').trim().split('\n').pop() ?? '';
+}
+
+function diskUsageKb(dir) {
+  try {
+    return Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split(/\s/)[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err.stack || err.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,88 @@
+// The composition root of `petrel serve`: opens storage, recovers the spool, loads TLS, and starts
+// every configured listener. A failure before all listeners are up closes what was opened and throws.
+
+import type { PetrelConfig } from '../config/schema.js';
+import { recoverSpool } from '../queue/recovery.js';
+import { QueueWriter } from '../queue/writer.js';
+import { AuthFailureLimiter } from '../smtp/server/auth-limiter.js';
+import { ConnectionCounter, SmtpListener, type ListenerSpec, type ServerDeps } from '../smtp/server/listener.js';
+import { StoreAuthenticator } from '../store/credentials.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { StoreDirectory } from '../store/directory.js';
+import { databasePath } from '../store/paths.js';
+import { CertificateStore } from '../tls/certificates.js';
+import type { Logger } from '../util/log.js';
+
+export interface RunningServer {
+  listeners: SmtpListener[];
+  close(): Promise<void>;
+}
+
+export async function serve(config: PetrelConfig, log: Logger): Promise<RunningServer> {
+  const db = openDatabase(databasePath(config));
+  const recovered = recoverSpool(db, config.dataDir);
+  log.info({ event: 'startup', dataDir: config.dataDir, ...recovered }, 'storage ready');
+  const certificates = await CertificateStore.load({ tls: config.tls, hostname: config.hostname, dataDir: config.dataDir, log });
+  if (certificates.selfSignedNote) log.warn({ event: 'tls-self-signed' }, certificates.selfSignedNote);
+  certificates.watch();
+  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit });
+  const deps = serverDeps(config, db, queue, certificates, log);
+  const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
+  try {
+    await Promise.all(listeners.map((l) => l.listen()));
+  } catch (err) {
+    await shutdown(listeners, queue, certificates, db);
+    throw err;
+  }
+  for (const l of listeners) log.info({ event: 'listening', listener: l.spec.name, role: l.spec.role, address: l.spec.address, port: l.port }, 'listening');
+  return { listeners, close: () => shutdown(listeners, queue, certificates, db) };
+}
+
+function serverDeps(config: PetrelConfig, db: Db, queue: QueueWriter, certs: CertificateStore, log: Logger): ServerDeps {
+  const { limits, auth } = config;
+  const authenticator = new StoreAuthenticator(db, config.dataDir, auth);
+  return {
+    hostname: config.hostname,
+    directory: new StoreDirectory(db),
+    authenticator,
+    sink: queue,
+    tlsOptions: () => certs.serverOptions(),
+    limits: {
+      maxLineLength: limits.maxLineLength,
+      maxRecipients: limits.maxRecipients,
+      maxMessageSize: limits.maxMessageSize,
+      maxErrors: limits.maxErrors,
+      maxConnections: limits.maxConnections,
+      commandTimeoutMs: limits.commandTimeoutSeconds * 1000,
+      dataTimeoutMs: limits.dataTimeoutSeconds * 1000,
+    },
+    auth: {
+      mechanisms: auth.mechanisms.filter((m) => m !== 'CRAM-MD5' || authenticator.cramMd5Enabled),
+      maxFailures: auth.maxFailures,
+      failureDelayMs: auth.failureDelayMs,
+    },
+    authLimiter: new AuthFailureLimiter(auth.maxFailuresPerIp, auth.failureWindowSeconds * 1000),
+    connections: new ConnectionCounter(),
+    log,
+  };
+}
+
+function listenerSpec(config: PetrelConfig, l: PetrelConfig['listeners'][number]): ListenerSpec {
+  return {
+    name: l.name,
+    address: l.address,
+    port: l.port,
+    role: l.role,
+    greetingDelayMs: l.greetingDelayMs,
+    normalizeBareLf: l.normalizeBareLf,
+    maxConnections: l.maxConnections ?? config.limits.maxConnections,
+    maxConnectionsPerIp: l.maxConnectionsPerIp ?? config.limits.maxConnectionsPerIp,
+  };
+}
+
+async function shutdown(listeners: SmtpListener[], queue: QueueWriter, certs: CertificateStore, db: Db): Promise<void> {
+  await Promise.all(listeners.map((l) => l.close()));
+  await queue.flushed();
+  certs.close();
+  db.close();
+}

@@ -1,0 +1,36 @@
+// What every command shares: the --config/--data-dir options, loading the config from them and
+// opening the database. Config problems throw ConfigError; database problems pass through.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadConfig } from '../config/load.js';
+import type { PetrelConfig } from '../config/schema.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { databasePath } from '../store/paths.js';
+
+/** The options defined on the root command and therefore accepted by every command. */
+export const globalOptions = z.object({
+  config: z.string().optional(),
+  dataDir: z.string().optional(),
+});
+export type GlobalOptions = z.infer<typeof globalOptions>;
+
+/** The global options as seen from a (sub)command, wherever on the line they were given. */
+export function globalsOf(command: Command): GlobalOptions {
+  return globalOptions.parse(command.optsWithGlobals());
+}
+
+export function configFor(command: Command): PetrelConfig {
+  const { config, dataDir } = globalsOf(command);
+  return loadConfig({ configFile: config, dataDir });
+}
+
+/** Run `work` with the database open, closing it afterwards whatever happens. */
+export async function withDatabase<T>(config: PetrelConfig, work: (db: Db) => T | Promise<T>): Promise<T> {
+  const db = openDatabase(databasePath(config));
+  try {
+    return await work(db);
+  } finally {
+    db.close();
+  }
+}
+

@@ -1,0 +1,37 @@
+// Builds the `petrel` command tree with commander: global --config/--data-dir, one module per group.
+// Usage errors surface as CommanderError (exitOverride) so the caller decides the exit status.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerDomainCommands } from './commands/domain.js';
+import { registerInitCommand } from './commands/init.js';
+import { registerQueueCommands } from './commands/queue.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerUserCommands } from './commands/user.js';
+
+export function buildProgram(): Command {
+  const program = new Command('petrel')
+    .description('Petrel: a self-hosted email platform')
+    .version(packageVersion())
+    .option('--config <file>', 'configuration file (default: <dataDir>/petrel.yaml if it exists)')
+    .option('--data-dir <dir>', 'data directory (default: $PETREL_DATA_DIR or ./petrel-data)')
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({ outputError: (text, write) => write(`petrel: ${text.replace(/^error: /, '')}`) })
+    // Subcommands inherit these two settings, so they must come before the commands are added.
+    .exitOverride();
+  registerServeCommand(program);
+  registerInitCommand(program);
+  registerUserCommands(program);
+  registerDomainCommands(program);
+  registerQueueCommands(program);
+  return program;
+}
+
+function packageVersion(): string {
+  const file = new URL('../../../package.json', import.meta.url);
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null && 'version' in parsed ? String(parsed.version) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

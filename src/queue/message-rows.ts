@@ -1,0 +1,53 @@
+// Turns an accepted message into its messages and recipients rows and inserts a batch of them in
+// one SQLite transaction. Any SQLite error throws and rolls the whole batch back.
+import type { Envelope } from '../smtp/server/ports.js';
+import type { Db } from '../store/db.js';
+import type { StoredBody } from './body.js';
+import { spoolRelativePath } from './spool.js';
+
+/** A message ready to be inserted: its body is already durable if it lives in the spool. */
+export interface PendingMessage {
+  id: string;
+  envelope: Envelope;
+  body: StoredBody;
+}
+
+export type Direction = 'inbound' | 'outbound';
+
+/** Mail received on the MX role is for our local domains; everything else is relayed out. */
+export function directionOf(envelope: Envelope): Direction {
+  return envelope.role === 'mx' ? 'inbound' : 'outbound';
+}
+
+/** Prepare once; the returned function inserts a batch atomically (all messages or none). */
+export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) => void {
+  const insertMessage = db.prepare(
+    `INSERT INTO messages (id, direction, state, received_at, sender, size, envelope, body, body_path)
+     VALUES (@id, @direction, 'queued', @receivedAt, @sender, @size, @envelope, @body, @bodyPath)`,
+  );
+  const insertRecipient = db.prepare(
+    `INSERT INTO recipients (message_id, idx, address, notify, orcpt, state)
+     VALUES (?, ?, ?, ?, ?, 'queued')`,
+  );
+  return db.transaction((batch: readonly PendingMessage[]) => {
+    for (const message of batch) {
+      insertMessage.run(messageRow(message));
+      message.envelope.recipients.forEach((rcpt, idx) => {
+        insertRecipient.run(message.id, idx, rcpt.address, rcpt.notify?.join(',') ?? null, rcpt.orcpt ?? null);
+      });
+    }
+  });
+}
+
+function messageRow({ id, envelope, body }: PendingMessage) {
+  return {
+    id,
+    direction: directionOf(envelope),
+    receivedAt: envelope.receivedAt,
+    sender: envelope.sender,
+    size: body.size,
+    envelope: JSON.stringify(envelope),
+    body: body.kind === 'memory' ? body.data : null,
+    bodyPath: body.kind === 'spool' ? spoolRelativePath(id) : null,
+  };
+}

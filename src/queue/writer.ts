@@ -1,0 +1,82 @@
+// The one writer of the queue: every accepted message goes through here. commit() resolves only
+// when body and rows are fsync'd; on any storage failure it rejects and leaves no trace of the message.
+import { join } from 'node:path';
+import type { Envelope, MessageSink } from '../smtp/server/ports.js';
+import type { Db } from '../store/db.js';
+import { BodyAccumulator } from './body.js';
+import { GroupCommit } from './group-commit.js';
+import { prepareBatchInsert } from './message-rows.js';
+import { QueuedMessageWriter } from './message-writer.js';
+import { QueueIdGenerator } from './queue-id.js';
+import { ensureSpoolDirectory } from './spool.js';
+import { QueueStorageError } from './storage-error.js';
+
+/** Bodies up to this many bytes are kept in memory and stored in messages.body. */
+export const DEFAULT_MEMORY_BODY_LIMIT = 256 * 1024;
+
+export interface QueueWriterOptions {
+  memoryBodyLimit?: number;
+}
+
+/**
+ * Run recoverSpool() before the first open(): recovery removes spool files that have no row yet.
+ * @example const queue = new QueueWriter(db, dataDir, { memoryBodyLimit: 256 * 1024 });
+ *          const msg = queue.open(envelope); msg.write(chunk); const id = await msg.commit();
+ */
+export class QueueWriter implements MessageSink {
+  private readonly ids = new QueueIdGenerator();
+  private readonly group: GroupCommit;
+  private readonly spoolDir: string;
+  private readonly memoryBodyLimit: number;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(db: Db, dataDir: string, opts: QueueWriterOptions = {}) {
+    this.memoryBodyLimit = opts.memoryBodyLimit ?? DEFAULT_MEMORY_BODY_LIMIT;
+    if (!Number.isSafeInteger(this.memoryBodyLimit) || this.memoryBodyLimit < 0) {
+      throw new RangeError(`queue: memoryBodyLimit must be a non-negative integer, got ${this.memoryBodyLimit}`);
+    }
+    this.spoolDir = ensureSpoolDirectory(dataDir);
+    this.group = new GroupCommit(prepareBatchInsert(db), this.spoolDir);
+  }
+
+  /** Transactions run so far; concurrent commits share one. For tests and metrics. */
+  get flushCount(): number {
+    return this.group.flushCount;
+  }
+
+  open(envelope: Envelope): QueuedMessageWriter {
+    const id = this.ids.next();
+    const body = new BodyAccumulator(join(this.spoolDir, id), this.memoryBodyLimit);
+    return new QueuedMessageWriter(id, body, () => this.persist(id, envelope, body));
+  }
+
+  /** Resolves when no commit is in progress (for shutdown: stop accepting first, then await this). */
+  flushed(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async persist(id: string, envelope: Envelope, body: BodyAccumulator): Promise<string> {
+    this.inFlight++; // before the first await, so flushed() called right after commit() waits
+    try {
+      const stored = await body.finish();
+      await this.group.submit({ id, envelope, body: stored });
+      return id;
+    } catch (error) {
+      body.discard(); // the rows were not written, so the spool file must go too
+      throw error instanceof QueueStorageError ? error : new QueueStorageError('storing the message', error);
+    } finally {
+      this.inFlight--;
+      // Wake waiters only after the commit's own callers ran (e.g. the session wrote its 250).
+      if (this.inFlight === 0) setImmediate(() => this.wakeIdleWaiters());
+    }
+  }
+
+  private wakeIdleWaiters(): void {
+    if (this.inFlight > 0) return; // a new commit started meanwhile; its end wakes them
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,326 @@
+// The driver of one SMTP connection: bytes in -> session inputs, session effects -> bytes out, TLS,
+// timers and storage. All protocol decisions are in session.ts; this file only moves data.
+
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { TLSSocket, type TlsOptions } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Credentials } from '../sasl/index.js';
+import { LineReader, type LineEvent } from '../wire/line-reader.js';
+import { encodeReply, reply } from '../wire/reply.js';
+import { BdatReader } from './bdat-reader.js';
+import { DotReader } from './dot-reader.js';
+import type { AuthOutcome, Authenticator, Envelope, MessageSink } from './ports.js';
+import { receivedHeader, rfc5322Date } from './received.js';
+import { greeting, handle, initialState } from './session.js';
+import type { Effect, SessionContext, SessionInput, TlsInfo } from './session-types.js';
+import { TraceWriter } from './trace-writer.js';
+
+export interface ConnectionOptions {
+  ctx: SessionContext;
+  sink: MessageSink;
+  authenticator: Authenticator;
+  tlsOptions: (() => TlsOptions) | null;
+  maxLineLength: number;
+  commandTimeoutMs: number;
+  dataTimeoutMs: number;
+  greetingDelayMs: number;
+  normalizeBareLf: boolean;
+  log: Logger;
+}
+
+/** SASL lines may be far longer than commands (RFC 4954 §4: 12288 octets). */
+const AUTH_LINE_LIMIT = 12288;
+const ASCII = /^[\x00-\x7f]*$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const SHUTDOWN: Effect[] = [{ type: 'reply', reply: reply(421, '4.3.2', 'Service shutting down') }, { type: 'close' }];
+
+type Body = { kind: 'data'; reader: DotReader } | { kind: 'bdat'; reader: BdatReader; keep: boolean };
+
+export class SmtpConnection {
+  private readonly state;
+  private readonly lines: LineReader;
+  private body: Body | null = null;
+  private writer: TraceWriter | null = null;
+  private busy = false;
+  private shutdownRequested = false;
+  private greeted = false;
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+  private messages = 0;
+  private readonly started = Date.now();
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(private socket: Socket, tls: TlsInfo | null, private readonly o: ConnectionOptions) {
+    this.state = initialState(tls);
+    this.lines = new LineReader(Math.max(o.maxLineLength, AUTH_LINE_LIMIT + 2), o.normalizeBareLf);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.attach(socket);
+    if (o.greetingDelayMs > 0) setTimeout(() => this.greet(), o.greetingDelayMs).unref();
+    else this.greet();
+  }
+
+  private attach(socket: Socket): void {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.o.log.debug({ err: err.message }, 'socket error'));
+    socket.on('close', () => this.onClose());
+  }
+
+  private greet(): void {
+    if (this.closed) return;
+    this.greeted = true;
+    this.run(greeting(this.o.ctx));
+    this.armTimer();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    if (!this.greeted) return this.pregreet();
+    this.armTimer();
+    if (this.body) this.feedBody(chunk);
+    else this.lines.push(chunk);
+    this.pump();
+  }
+
+  /** A client that talks before the greeting is not a patient SMTP client (RFC 5321 §3.1; postscreen). */
+  private pregreet(): void {
+    this.o.log.info({ event: 'pregreet' }, 'client talked before the greeting');
+    this.run([{ type: 'reply', reply: reply(554, '5.5.0', 'Protocol error: talked before the greeting') }, { type: 'close' }]);
+  }
+
+  /** Handle every complete line we hold, unless waiting on an effect or reading a body. */
+  private pump(): void {
+    this.socket.cork();
+    while (!this.busy && !this.closed) {
+      if (this.body) {
+        const rest = this.lines.take();
+        if (rest.length === 0) break;
+        this.feedBody(rest);
+        continue;
+      }
+      const ev = this.lines.next();
+      if (ev === null) break;
+      this.input(this.toInput(ev));
+    }
+    this.socket.uncork();
+  }
+
+  private toInput(ev: LineEvent): SessionInput {
+    if (ev.kind === 'too-long') return { type: 'bad-line', reason: 'too-long' };
+    if (ev.kind === 'bare-newline') return { type: 'bad-line', reason: 'bare-newline' };
+    const inCommand = this.state.phase.kind === 'command';
+    if (inCommand && ev.line.length + 2 > this.o.maxLineLength && !/^auth /i.test(ev.line.subarray(0, 5).toString('latin1'))) {
+      return { type: 'bad-line', reason: 'too-long' };
+    }
+    const latin = ev.line.toString('latin1');
+    if (ASCII.test(latin)) return { type: 'line', line: latin };
+    try {
+      return { type: 'line', line: utf8.decode(ev.line) };
+    } catch {
+      return { type: 'bad-line', reason: 'invalid-utf8' };
+    }
+  }
+
+  private input(input: SessionInput): void {
+    this.run(handle(this.state, input, this.o.ctx));
+  }
+
+  /** Apply effects in order; an asynchronous one suspends the rest until it completes. */
+  private run(effects: Effect[]): void {
+    for (let i = 0; i < effects.length; i++) {
+      const effect = effects[i]!;
+      if (this.applySync(effect)) continue;
+      this.busy = true;
+      this.socket.pause();
+      this.applyAsync(effect).then(
+        (next) => this.resume(effects.slice(i + 1), next),
+        (err) => this.fail(err),
+      );
+      return;
+    }
+  }
+
+  private resume(rest: Effect[], next: SessionInput | null): void {
+    this.busy = false;
+    if (this.closed) return;
+    if (this.shutdownRequested) rest = [...rest, ...SHUTDOWN];
+    this.socket.cork();
+    this.run(rest);
+    if (next && !this.busy) this.input(next);
+    this.socket.uncork();
+    if (!this.busy && !this.closed) {
+      this.socket.resume();
+      this.pump();
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.o.log.error({ err }, 'connection driver failed');
+    this.writer?.abort();
+    this.writer = null;
+    this.resume([{ type: 'reply', reply: reply(421, '4.3.0', 'Local error; closing') }, { type: 'close' }], null);
+  }
+
+  private applySync(e: Effect): boolean {
+    switch (e.type) {
+      case 'reply':
+        this.logReply(e.reply.code, e.reply.enhanced);
+        this.socket.write(encodeReply(e.reply));
+        return true;
+      case 'receive-data':
+        this.openMessage(e.envelope);
+        this.body = { kind: 'data', reader: new DotReader(this.o.ctx.config.maxMessageSize, this.o.normalizeBareLf) };
+        return true;
+      case 'receive-bdat':
+        if (e.envelope) this.openMessage(e.envelope);
+        this.body = { kind: 'bdat', reader: new BdatReader(e.size), keep: e.keep };
+        if (e.size === 0) this.finishBody(Buffer.alloc(0), 'bdat-chunk-end');
+        return true;
+      case 'discard-message':
+        this.writer?.abort();
+        this.writer = null;
+        return true;
+      case 'close':
+        this.close();
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private applyAsync(e: Effect): Promise<SessionInput | null> {
+    switch (e.type) {
+      case 'check-auth':
+        return this.checkAuth(e.credentials);
+      case 'commit':
+        return this.commit();
+      case 'delay':
+        return new Promise((resolve) => setTimeout(() => resolve(null), e.ms));
+      case 'start-tls':
+        return this.startTls();
+      default:
+        throw new Error(`unhandled effect ${e.type}`);
+    }
+  }
+
+  private async checkAuth(c: Credentials): Promise<SessionInput> {
+    const a = this.o.authenticator;
+    const outcome: AuthOutcome =
+      c.kind === 'password' ? await a.verifyPassword(c.user, c.password)
+      : c.kind === 'cram-md5' ? await a.verifyCramMd5(c.user, c.challenge, c.digest)
+      : await a.verifyToken(c.user, c.token);
+    this.o.log.info({ event: outcome.ok ? 'auth' : 'auth-failed', user: c.user.slice(0, 256), mechanism: c.kind }, 'authentication');
+    return { type: 'auth-checked', outcome };
+  }
+
+  private async commit(): Promise<SessionInput> {
+    const writer = this.writer!;
+    this.writer = null;
+    try {
+      const id = await writer.commit();
+      this.messages++;
+      this.o.log.info({ event: 'accepted', id }, 'message accepted');
+      return { type: 'stored', id };
+    } catch (err) {
+      this.o.log.error({ err }, 'storing the message failed');
+      return { type: 'store-failed' };
+    }
+  }
+
+  private openMessage(env: Envelope): void {
+    const inner = this.o.sink.open(env);
+    const id = (inner as { id?: string }).id ?? '';
+    const extended = this.state.helo?.extended ?? true;
+    const trace = receivedHeader(env, id, this.o.ctx.config.hostname, extended);
+    const fixups = env.role === 'mx' ? null : { date: rfc5322Date(env.receivedAt), messageId: `<${id || randomBytes(12).toString('hex')}@${this.o.ctx.config.hostname}>` };
+    this.writer = new TraceWriter(inner, trace, fixups);
+  }
+
+  private feedBody(chunk: Buffer): void {
+    const body = this.body!;
+    if (body.kind === 'data') {
+      const r = body.reader.feed(chunk);
+      if (!body.reader.tooBig) for (const c of r.chunks) this.writer?.write(c);
+      if (r.status === 'more') return;
+      const result = r.status === 'end' ? (body.reader.tooBig ? 'too-big' : 'ok') : 'bare-newline';
+      return this.finishBody(chunk.subarray(r.consumed), 'data-end', result);
+    }
+    const r = body.reader.feed(chunk);
+    if (body.keep && r.chunk.length > 0) this.writer?.write(r.chunk);
+    if (r.done) this.finishBody(chunk.subarray(r.consumed), 'bdat-chunk-end');
+  }
+
+  private finishBody(rest: Buffer, type: 'data-end' | 'bdat-chunk-end', result: 'ok' | 'too-big' | 'bare-newline' = 'ok'): void {
+    this.body = null;
+    if (rest.length > 0) this.lines.push(rest);
+    this.input(type === 'data-end' ? { type, result } : { type });
+  }
+
+  private startTls(): Promise<SessionInput | null> {
+    this.lines.take(); // RFC 3207 §4.2 / CVE-2011-0411: nothing pipelined before the handshake counts
+    const raw = this.socket;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('close');
+    raw.uncork();
+    const secure = new TLSSocket(raw, { isServer: true, ...this.o.tlsOptions!() });
+    this.socket = secure;
+    this.attach(secure);
+    return new Promise((resolve) => {
+      secure.once('secure', () => resolve({ type: 'tls-started', tls: tlsInfo(secure) }));
+      secure.once('error', () => this.close());
+    });
+  }
+
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const ms = this.body ? this.o.dataTimeoutMs : this.o.commandTimeoutMs;
+    this.timer = setTimeout(() => this.onTimeout(), ms);
+    this.timer.unref();
+  }
+
+  private onTimeout(): void {
+    if (this.closed) return;
+    if (this.busy) return this.armTimer();
+    this.writer?.abort();
+    this.writer = null;
+    this.body = null;
+    this.o.log.info({ event: 'timeout' }, 'idle timeout');
+    this.input({ type: 'timeout' });
+    this.socket.uncork();
+  }
+
+  private logReply(code: number, enhanced: string | null): void {
+    if (code >= 400) this.o.log.info({ event: 'reject', code, enhanced }, 'command refused');
+  }
+
+  /** Say goodbye to an idle client when the server stops; busy sessions finish their commit first. */
+  shutdown(): void {
+    if (this.closed) return;
+    if (this.busy) this.shutdownRequested = true;
+    else this.run(SHUTDOWN);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.writer?.abort();
+    this.writer = null;
+    this.o.log.info({ event: 'disconnect', messages: this.messages, errors: this.state.errors, ms: Date.now() - this.started }, 'disconnected');
+    this.resolveDone();
+  }
+}
+
+export function tlsInfo(s: TLSSocket): TlsInfo {
+  return { protocol: s.getProtocol() ?? 'unknown', cipher: s.getCipher()?.name ?? 'unknown' };
+}

@@ -1,0 +1,188 @@
+// One TCP listener per configured address:port with its role. Enforces connection limits at connect
+// (421 4.7.0), wraps implicit-TLS ports, and builds each connection's session context.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, type TlsOptions } from 'node:tls';
+import type { Logger } from 'pino';
+import { encodeReply } from '../wire/reply.js';
+import { AuthFailureLimiter } from './auth-limiter.js';
+import { SmtpConnection, tlsInfo } from './connection.js';
+import type { Authenticator, Directory, ListenerRole, MessageSink } from './ports.js';
+import { R } from './replies.js';
+import type { SessionConfig } from './session-types.js';
+
+export interface ListenerSpec {
+  name: string;
+  address: string;
+  port: number;
+  role: ListenerRole;
+  greetingDelayMs: number;
+  normalizeBareLf: boolean;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+}
+
+export interface ServerDeps {
+  hostname: string;
+  directory: Directory;
+  authenticator: Authenticator;
+  sink: MessageSink;
+  tlsOptions: () => TlsOptions;
+  limits: {
+    maxLineLength: number;
+    maxRecipients: number;
+    maxMessageSize: number;
+    maxErrors: number;
+    maxConnections: number; // across all listeners
+    commandTimeoutMs: number;
+    dataTimeoutMs: number;
+  };
+  auth: { mechanisms: readonly string[]; maxFailures: number; failureDelayMs: number };
+  authLimiter: AuthFailureLimiter;
+  connections: ConnectionCounter;
+  log: Logger;
+}
+
+/** Connections open, in total and per client IP, across all listeners. */
+export class ConnectionCounter {
+  total = 0;
+  private readonly perIp = new Map<string, number>();
+
+  count(ip: string): number {
+    return this.perIp.get(ip) ?? 0;
+  }
+
+  add(ip: string): void {
+    this.total++;
+    this.perIp.set(ip, this.count(ip) + 1);
+  }
+
+  remove(ip: string): void {
+    this.total--;
+    const n = this.count(ip) - 1;
+    if (n <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, n);
+  }
+}
+
+export class SmtpListener {
+  private readonly server: Server;
+  private readonly open = new Set<SmtpConnection>();
+  private mine = 0; // connections on this listener, for its own cap
+
+  constructor(readonly spec: ListenerSpec, private readonly deps: ServerDeps) {
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.on('error', (err) => deps.log.error({ err, listener: spec.name }, 'listener error'));
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: this.spec.address, port: this.spec.port, backlog: 1024 }, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  get port(): number {
+    const a = this.server.address();
+    return typeof a === 'object' && a ? a.port : this.spec.port;
+  }
+
+  private accept(socket: Socket): void {
+    const ip = socket.remoteAddress ?? 'unknown';
+    const { connections, log } = this.deps;
+    socket.on('error', () => undefined);
+    if (this.overLimit(ip)) {
+      log.warn({ event: 'connection-limit', ip, listener: this.spec.name }, 'connection refused: limit');
+      socket.end(encodeReply(R.tooManyConnections));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    connections.add(ip);
+    this.mine++;
+    socket.once('close', () => {
+      connections.remove(ip);
+      this.mine--;
+    });
+    if (this.spec.role === 'submissions') this.acceptTls(socket);
+    else this.startSession(socket, null);
+  }
+
+  private overLimit(ip: string): boolean {
+    const { connections, limits } = this.deps;
+    if (connections.total >= limits.maxConnections || this.mine >= this.spec.maxConnections) return true;
+    return connections.count(ip) >= this.spec.maxConnectionsPerIp;
+  }
+
+  /** Implicit TLS (RFC 8314): the handshake comes first, within the command timeout. */
+  private acceptTls(raw: Socket): void {
+    const secure = new TLSSocket(raw, { isServer: true, ...this.deps.tlsOptions() });
+    const timer = setTimeout(() => raw.destroy(), this.deps.limits.commandTimeoutMs).unref();
+    secure.once('secure', () => {
+      clearTimeout(timer);
+      this.startSession(secure, tlsInfo(secure));
+    });
+    secure.on('error', (err) => {
+      clearTimeout(timer);
+      this.deps.log.info({ event: 'tls-failed', err: err.message }, 'TLS handshake failed');
+      raw.destroy();
+    });
+  }
+
+  private startSession(socket: Socket, tls: ReturnType<typeof tlsInfo> | null): void {
+    const { deps, spec } = this;
+    const ip = socket.remoteAddress ?? 'unknown';
+    const log = deps.log.child({ sid: randomBytes(6).toString('hex') });
+    log.info({ event: 'connect', ip, port: socket.remotePort, listener: spec.name, role: spec.role }, 'connected');
+    const conn = new SmtpConnection(socket, tls, {
+      ctx: {
+        config: this.sessionConfig(),
+        client: { address: ip.replace(/^::ffff:/, ''), port: socket.remotePort ?? 0 },
+        directory: deps.directory,
+        now: Date.now,
+        nonce: () => randomBytes(12).toString('hex'),
+        ipAuthBlocked: () => deps.authLimiter.blocked(ip),
+        recordAuthFailure: () => deps.authLimiter.record(ip),
+      },
+      sink: deps.sink,
+      authenticator: deps.authenticator,
+      tlsOptions: deps.tlsOptions,
+      maxLineLength: deps.limits.maxLineLength,
+      commandTimeoutMs: deps.limits.commandTimeoutMs,
+      dataTimeoutMs: deps.limits.dataTimeoutMs,
+      greetingDelayMs: spec.greetingDelayMs,
+      normalizeBareLf: spec.normalizeBareLf,
+      log,
+    });
+    this.open.add(conn);
+    void conn.done.then(() => this.open.delete(conn));
+  }
+
+  private sessionConfig(): SessionConfig {
+    const { deps, spec } = this;
+    return {
+      hostname: deps.hostname,
+      role: spec.role,
+      listener: `${spec.address}:${this.port}`,
+      maxRecipients: deps.limits.maxRecipients,
+      maxMessageSize: deps.limits.maxMessageSize,
+      maxErrors: deps.limits.maxErrors,
+      maxAuthFailures: deps.auth.maxFailures,
+      authFailureDelayMs: deps.auth.failureDelayMs,
+      mechanisms: spec.role === 'mx' ? [] : deps.auth.mechanisms,
+      tlsAvailable: true,
+    };
+  }
+
+  /** Stop accepting, say 421 to idle sessions, wait for busy ones (bounded by `graceMs`). */
+  async close(graceMs = 5000): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const conn of this.open) conn.shutdown();
+    const all = Promise.all([...this.open].map((c) => c.done));
+    await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 100).unref())]);
+  }
+}

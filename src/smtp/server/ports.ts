@@ -1,0 +1,71 @@
+// The boundary between the pure SMTP session and the rest of Petrel: what a session may ask about
+// users, domains and credentials, and where an accepted message goes. Implementations live in
+// src/store (directory, credentials) and src/queue (message sink); tests may supply their own.
+
+/** The role of a listener decides what its sessions allow (docs/ports.md). */
+export type ListenerRole = 'mx' | 'submission' | 'submissions';
+
+/** Answer of the directory for a recipient on the MX role. */
+export type RecipientVerdict =
+  | 'accept' // a local address we take mail for
+  | 'unknown-user' // local domain, no such address (550 5.1.1)
+  | 'not-local'; // not one of our domains (550 5.7.1 relay denied)
+
+/** Synchronous lookups (SQLite is synchronous); must not throw for unknown input. */
+export interface Directory {
+  /** Recipient check for the MX role; `address` is `local@domain`, domain lower-cased. */
+  recipient(address: string): RecipientVerdict;
+  /** May the authenticated `user` use `address` as envelope sender on submission? */
+  maySendAs(user: string, address: string): boolean;
+}
+
+/** Result of a credential check; `user` is the canonical user name on success. */
+export type AuthOutcome = { ok: true; user: string } | { ok: false };
+
+/** Credential checks behind the SASL mechanisms. All are async (scrypt runs off the main thread). */
+export interface Authenticator {
+  /** PLAIN and LOGIN. */
+  verifyPassword(user: string, password: string): Promise<AuthOutcome>;
+  /** CRAM-MD5: `digest` is the hex HMAC-MD5 of `challenge` keyed with the user's secret. */
+  verifyCramMd5(user: string, challenge: string, digest: string): Promise<AuthOutcome>;
+  /** XOAUTH2 and OAUTHBEARER bearer tokens. */
+  verifyToken(user: string, token: string): Promise<AuthOutcome>;
+  /** Whether CRAM-MD5 may be offered (a secret store is configured and enabled). */
+  readonly cramMd5Enabled: boolean;
+}
+
+/** One recipient with its RFC 3461 DSN parameters. */
+export interface EnvelopeRecipient {
+  address: string;
+  notify?: string[]; // NEVER | SUCCESS, FAILURE, DELAY
+  orcpt?: string; // "rfc822;addr" as given, xtext-decoded
+}
+
+/** Everything known about a message apart from its body. */
+export interface Envelope {
+  sender: string; // "" for the null reverse-path
+  recipients: EnvelopeRecipient[];
+  body: '7BIT' | '8BITMIME' | 'BINARYMIME';
+  smtputf8: boolean;
+  ret?: 'FULL' | 'HDRS';
+  envid?: string;
+  declaredSize?: number;
+  authUser: string | null;
+  client: { address: string; port: number; helo: string; reverseName?: string };
+  tls: { protocol: string; cipher: string } | null;
+  role: ListenerRole;
+  listener: string; // "address:port" of the listener
+  receivedAt: number; // ms since epoch
+}
+
+/** Streams one message body to storage; `commit` resolves only once it is durable (fsync). */
+export interface MessageWriter {
+  write(chunk: Buffer): void;
+  commit(): Promise<string>; // resolves with the queue id
+  abort(): void;
+}
+
+/** Where accepted messages go (src/queue/writer.ts). */
+export interface MessageSink {
+  open(envelope: Envelope): MessageWriter;
+}

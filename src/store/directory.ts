@@ -1,0 +1,46 @@
+// The Directory port backed by SQLite: recipient verdicts for the MX role and sender rights on submission.
+// Odd input (no "@", bad domain, unknown user) yields a refusal, never an exception.
+import type { Statement } from 'better-sqlite3';
+import type { Directory, RecipientVerdict } from '../smtp/server/ports.js';
+import type { Db } from './db.js';
+import { normalizeUserName, patternMatches, splitAddress } from './names.js';
+import { parseAllowFrom } from './users.js';
+
+/** Role accounts RFC 2142 expects at every mail domain, accepted whether or not they are users. */
+const ROLE_ACCOUNTS = new Set(['postmaster', 'abuse']);
+
+type DomainFlagsRow = { catch_all: number };
+
+export class StoreDirectory implements Directory {
+  private readonly localDomain: Statement<[string], DomainFlagsRow>;
+  private readonly sendingDomain: Statement<[string], { name: string }>;
+  private readonly userExists: Statement<[string], { name: string }>;
+  private readonly allowFrom: Statement<[string], { allow_from: string }>;
+
+  constructor(db: Db) {
+    // Row types are fixed by schema.ts and these exact column lists, so no runtime parse is needed.
+    this.localDomain = db.prepare<[string], DomainFlagsRow>('SELECT catch_all FROM domains WHERE name = ? AND local = 1');
+    this.sendingDomain = db.prepare<[string], { name: string }>('SELECT name FROM domains WHERE name = ? AND sending = 1');
+    this.userExists = db.prepare<[string], { name: string }>('SELECT name FROM users WHERE name = ?');
+    this.allowFrom = db.prepare<[string], { allow_from: string }>('SELECT allow_from FROM users WHERE name = ?');
+  }
+
+  recipient(address: string): RecipientVerdict {
+    const parts = splitAddress(address);
+    const domain = parts === null ? undefined : this.localDomain.get(parts.domain);
+    if (parts === null || domain === undefined) return 'not-local';
+    if (ROLE_ACCOUNTS.has(parts.local) || domain.catch_all !== 0) return 'accept';
+    const isUser = this.userExists.get(`${parts.local}@${parts.domain}`) !== undefined;
+    return isUser ? 'accept' : 'unknown-user';
+  }
+
+  maySendAs(user: string, address: string): boolean {
+    const name = normalizeUserName(user);
+    const parts = splitAddress(address);
+    if (name === null || parts === null) return false;
+    const row = this.allowFrom.get(name);
+    if (row === undefined) return false;
+    const allowed = parseAllowFrom(row.allow_from).some((pattern) => patternMatches(pattern, parts));
+    return allowed && this.sendingDomain.get(parts.domain) !== undefined;
+  }
+}

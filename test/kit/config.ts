@@ -1,0 +1,76 @@
+// Builds the YAML config a test server runs with: the four standard listeners on the given ports,
+// the documented defaults, and the test's overrides. Only keys of the config contract are written.
+import YAML from 'yaml';
+
+export type ListenerKey = 'mx' | 'submission' | 'submissions' | 'alt';
+
+export interface Ports {
+  mx: number;
+  submission: number;
+  submissions: number;
+  alt: number;
+}
+
+/** Per-test overrides; each section is merged over the defaults below. */
+export interface ConfigOverrides {
+  hostname?: string;
+  listeners?: Partial<Record<ListenerKey, Record<string, unknown>>>; // e.g. { mx: { greetingDelayMs: 300 } }
+  limits?: Record<string, number>;
+  auth?: Record<string, unknown>;
+  queue?: Record<string, unknown>;
+  log?: Record<string, unknown>;
+  tls?: Record<string, unknown>;
+}
+
+export const HOSTNAME = 'mail.petrel.test';
+
+export const DEFAULT_LIMITS = {
+  maxLineLength: 2048,
+  maxRecipients: 100,
+  maxMessageSize: 26214400,
+  maxErrors: 10,
+  maxConnections: 1000,
+  maxConnectionsPerIp: 100,
+  commandTimeoutSeconds: 300,
+  dataTimeoutSeconds: 180,
+};
+
+export const DEFAULT_AUTH = {
+  mechanisms: ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2', 'OAUTHBEARER'],
+  cramMd5: true,
+  maxFailures: 3,
+  failureDelayMs: 1000,
+  maxFailuresPerIp: 10,
+  failureWindowSeconds: 600,
+  tokens: [{ user: 'alice@example.test', token: 'tok-alice' }],
+};
+
+/** The config object for `ports` with `o` merged in. */
+export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<string, unknown> {
+  const listener = (key: ListenerKey, name: string, role: string) => ({
+    name,
+    address: '127.0.0.1',
+    port: ports[key],
+    role,
+    ...o.listeners?.[key],
+  });
+  return {
+    hostname: o.hostname ?? HOSTNAME,
+    listeners: [
+      listener('mx', 'mx', 'mx'),
+      listener('submission', 'submission', 'submission'),
+      listener('submissions', 'submissions', 'submissions'),
+      listener('alt', 'submission-alt', 'submission'),
+    ],
+    tls: { certificates: [], ...o.tls },
+    limits: { ...DEFAULT_LIMITS, ...o.limits },
+    auth: { ...DEFAULT_AUTH, ...o.auth },
+    queue: { memoryBodyLimit: 262144, ...o.queue },
+    log: { level: 'info', ...o.log },
+  };
+}
+
+/** The same as YAML text. */
+export function configYaml(ports: Ports, o: ConfigOverrides = {}): string {
+  return YAML.stringify(buildConfig(ports, o));
+}
