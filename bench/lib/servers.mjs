@@ -13,7 +13,8 @@ const execFileP = promisify(execFile);
 
 export const SMTP_SINK = '/usr/sbin/smtp-sink';
 const PETREL_CLI = join(REPO_DIR, 'dist', 'src', 'cli', 'main.js');
-const HARAKA_BIN = join(BENCH_DIR, 'node_modules', 'Haraka', 'bin', 'haraka');
+const HARAKA_DIR = join(BENCH_DIR, 'node_modules', 'Haraka');
+const HARAKA_BIN = join(HARAKA_DIR, 'bin', 'haraka');
 const SMTP_SERVER_PKG = join(BENCH_DIR, 'node_modules', 'smtp-server', 'package.json');
 const SMTP_SERVER_SINK = join(BENCH_DIR, 'peers', 'smtp-server-sink.mjs');
 const HARAKA_TEMPLATE = join(BENCH_DIR, 'peers', 'haraka');
@@ -162,9 +163,12 @@ function haraka(nodes) {
     name: 'haraka',
     label: `Haraka(${nodes}w)`,
     unavailable: () => (existsSync(HARAKA_BIN) ? null : 'bench/node_modules/Haraka missing'),
-    version: () => packageVersion(join(BENCH_DIR, 'node_modules', 'Haraka', 'package.json')),
+    version: () => packageVersion(join(HARAKA_DIR, 'package.json')),
     start({ port, workDir, logFile }) {
       const dir = join(workDir, 'haraka');
+      // Haraka's shipped defaults first (it needs connection.ini and friends in the
+      // config dir), then the bench's own files over them.
+      cpSync(join(HARAKA_DIR, 'config'), join(dir, 'config'), { recursive: true });
       cpSync(HARAKA_TEMPLATE, dir, { recursive: true });
       writeFileSync(
         join(dir, 'config', 'smtp.ini'),

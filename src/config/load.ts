@@ -27,7 +27,10 @@ export function dataDirFromFlags(opts: LoadOptions): string | undefined {
   return opts.dataDir ?? (opts.env ?? process.env)['PETREL_DATA_DIR'];
 }
 
-/** Load and validate the configuration; throws ConfigError naming the offending setting. */
+/**
+ * Load and validate the configuration; throws ConfigError naming the offending setting.
+ * @example loadConfig({ dataDir: '/var/lib/petrel' }).limits.maxRecipients // 100 unless configured
+ */
 export function loadConfig(opts: LoadOptions = {}): PetrelConfig {
   const env = opts.env ?? process.env;
   const file = opts.configFile ?? discoverConfigFile(dataDirFromFlags(opts));
@@ -37,12 +40,7 @@ export function loadConfig(opts: LoadOptions = {}): PetrelConfig {
   if (!parsed.success) {
     throw new ConfigError(explainEnv(describeIssues(parsed.error.issues), overridden.sources), file);
   }
-  try {
-    return finish(parsed.data, env);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(err.message, file);
-    throw err;
-  }
+  return finish(parsed.data, env, file);
 }
 
 function discoverConfigFile(dataDir: string | undefined): string | undefined {
@@ -103,6 +101,7 @@ function applyOverrides(raw: Record<string, unknown>, opts: LoadOptions, env: No
   return { raw: out, sources };
 }
 
+/** Append "(from VAR)" to each "path:" in the message that an environment variable supplied. */
 function explainEnv(message: string, sources: Sources): string {
   return message.replace(/(^|; )([\w.]+):/g, (match, lead: string, path: string) => {
     const variable = sources.get(path);
@@ -111,12 +110,13 @@ function explainEnv(message: string, sources: Sources): string {
 }
 
 /** Make paths absolute and resolve token secrets from the environment. */
-function finish(config: PetrelConfig, env: NodeJS.ProcessEnv): PetrelConfig {
+function finish(config: PetrelConfig, env: NodeJS.ProcessEnv, file: string | undefined): PetrelConfig {
   const tokens = config.auth.tokens.map((entry, index) => {
     if (entry.tokenEnv === undefined) return entry;
     const secret = env[entry.tokenEnv];
     if (!secret) {
-      throw new ConfigError(`auth.tokens.${index}.tokenEnv: environment variable ${entry.tokenEnv} is not set`);
+      const problem = `environment variable ${entry.tokenEnv} is not set`;
+      throw new ConfigError(`auth.tokens.${index}.tokenEnv: ${problem}`, file);
     }
     return { ...entry, token: secret };
   });

@@ -66,5 +66,6 @@ export function removeDomain(db: Db, input: string): void {
 
 function toRecord(row: unknown): DomainRecord {
   const r = domainRow.parse(row);
-  return { name: r.name, local: r.local !== 0, sending: r.sending !== 0, catchAll: r.catch_all !== 0, createdAt: r.created_at };
+  const flags = { local: r.local !== 0, sending: r.sending !== 0, catchAll: r.catch_all !== 0 };
+  return { name: r.name, ...flags, createdAt: r.created_at };
 }

@@ -7,7 +7,10 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const LOCAL_PART = /^[^\s\p{Cc}@<>()[\]\\,;:"]{1,64}$/u;
 const PLAIN_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** Lower-case A-label form of a domain (IDN converted), or null when it is not a valid host name. */
+/**
+ * Lower-case A-label form of a domain (IDN converted), or null when it is not a valid host name.
+ * @example normalizeDomain('Bücher.DE.') // 'xn--bcher-kva.de'
+ */
 export function normalizeDomain(input: string): string | null {
   const withoutRoot = input.endsWith('.') ? input.slice(0, -1) : input;
   if (withoutRoot.length === 0 || withoutRoot.length > 1024) return null;

@@ -5,7 +5,7 @@ import type { PetrelConfig } from '../config/schema.js';
 
 type HasDataDir = Pick<PetrelConfig, 'dataDir'>;
 
-/** The SQLite database shared by serve and the admin commands. */
+/** The SQLite database shared by serve and the admin commands. @example openDatabase(databasePath(config)) */
 export function databasePath(config: HasDataDir): string {
   return join(config.dataDir, 'petrel.db');
 }

@@ -1,7 +1,7 @@
 // Seals small secrets with AES-256-GCM under a random key kept in <dataDir>/keys/secret.key (0600).
 // Key loading throws on a damaged key file; unsealing returns null for anything tampered or malformed.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 
 const KEY_BYTES = 32;
@@ -13,7 +13,7 @@ const VERSION = 'v1';
 export function readSecretKey(file: string): Buffer | null {
   let key: Buffer;
   try {
-    key = readFileSync(file);
+    key = fs.readFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -26,26 +26,47 @@ export function readSecretKey(file: string): Buffer | null {
 export function loadOrCreateSecretKey(file: string): Buffer {
   const existing = readSecretKey(file);
   if (existing !== null) return existing;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  chmodSync(dirname(file), 0o700);
-  // Write a temporary file, then link it into place: link fails if another process won the race,
-  // so nobody ever reads a half-written key.
+  const dir = dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode is ignored for an existing directory, so tighten it explicitly.
+  fs.chmodSync(dir, 0o700);
+  installNewKey(file);
+  const created = readSecretKey(file);
+  if (created === null) throw new Error(`secret key ${file} vanished after creation`);
+  return created;
+}
+
+/**
+ * Write a temporary file, then link it into place: link fails if another process won the race, so
+ * nobody ever reads a half-written key. Both file and directory are synced, because sealed secrets
+ * committed to the database are useless if the key is lost in a crash.
+ */
+function installNewKey(file: string): void {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'wx', 0o600);
+  const fd = fs.openSync(temp, 'wx', 0o600);
   try {
-    writeSync(fd, randomBytes(KEY_BYTES));
-    fsyncSync(fd);
+    fs.writeSync(fd, randomBytes(KEY_BYTES));
+    fs.fsyncSync(fd);
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
   try {
-    linkSync(temp, file);
+    fs.linkSync(temp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   } finally {
-    unlinkSync(temp);
+    fs.unlinkSync(temp);
   }
-  return readSecretKey(file)!;
+  fsyncDirectory(dirname(file));
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Encrypt `plaintext`, bound to `context` (e.g. the user name) so a sealed value cannot be moved. */
@@ -54,7 +75,8 @@ export function seal(key: Buffer, plaintext: string, context: string): string {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+  const parts = [iv, cipher.getAuthTag(), body].map((bytes) => bytes.toString('base64url'));
+  return [VERSION, ...parts].join('.');
 }
 
 /** Decrypt a sealed value; null when it was sealed for another context, altered, or is malformed. */

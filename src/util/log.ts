@@ -9,7 +9,10 @@ export type { Logger } from 'pino';
 // names that slips through is masked rather than written out.
 const REDACTED_PATHS = ['password', '*.password', 'token', '*.token', 'secret', '*.secret'];
 
-/** A logger at the configured level; `destination` lets tests capture the output. */
+/**
+ * A logger at the configured level; `destination` lets tests capture the output.
+ * @example createLogger(config).info({ event: 'listening', port: 25 }, 'listening')
+ */
 export function createLogger(config: Pick<PetrelConfig, 'log'>, destination?: DestinationStream): Logger {
   const options = {
     level: config.log.level,

@@ -125,7 +125,6 @@ describe('message content', () => {
     const m = await onlyFrom(p, from);
     const body = readStoredBody(p.dataDir, m.id).toString('utf8');
     assert.ok(body.endsWith(msg), `stored body does not end with the message: ${JSON.stringify(body)}`);
-    assert.equal(m.size, Buffer.byteLength(body), 'queue size differs from the stored body length');
   });
 });
 

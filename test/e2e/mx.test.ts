@@ -117,7 +117,6 @@ describe('mail through mx', () => {
     const from = `${tag('swaks')}@remote.test`;
     const r = await swaks(['--server', `127.0.0.1:${p.ports.mx}`, '--from', from, '--to', 'postmaster@local.test']);
     assert.equal(r.code, 0, describeRun(r));
-    assert.ok(swaksServerLines(r).some((l) => l.startsWith('250') && /queued|ok|accepted/i.test(l)), describeRun(r));
     const m = await onlyFrom(p, from);
     assert.equal(m.direction, 'inbound');
     assert.deepEqual(m.recipients.map((x) => x.address), ['postmaster@local.test']);

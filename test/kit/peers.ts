@@ -15,8 +15,8 @@ export function swaks(args: string[], input?: string): Promise<ToolResult> {
 export function swaksServerLines(r: ToolResult): string[] {
   return (r.stdout + r.stderr)
     .split('\n')
-    .filter((l) => /^\s*<[-~*]{1,2} /.test(l))
-    .map((l) => l.replace(/^\s*<[-~*]{1,2} /, ''));
+    .filter((l) => /^\s*<[-~*]{1,2}\s/.test(l))
+    .map((l) => l.replace(/^\s*<[-~*]{1,2}\s+/, ''));
 }
 
 /** curl with a deadline; `-sS` so errors are reported on stderr. */

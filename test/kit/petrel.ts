@@ -171,7 +171,7 @@ export async function startPetrel(opts: PetrelOptions = {}): Promise<Petrel> {
   const [mx, submission, submissions, alt] = await freePorts(4);
   const ports: Ports = { mx: mx!, submission: submission!, submissions: submissions!, alt: alt! };
   const dataDir = mkdtempSync(join(tmpdir(), 'petrel-e2e-'));
-  const configPath = join(dataDir, 'petrel-test.yaml');
+  const configPath = join(dataDir, 'petrel.yaml'); // the default path, so admin commands read it too
   writeFileSync(configPath, configYaml(ports, opts));
   for (const step of opts.setup ?? STANDARD_SETUP) {
     const r = await runCli(dataDir, step.args, step.stdin);

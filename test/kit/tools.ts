@@ -1,6 +1,8 @@
 // Runs a third-party peer (swaks, curl, python3, smtp-source) and collects its output.
 // A missing binary is a test failure with a clear message, never a skip; every run has a deadline.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface ToolResult {
   code: number | null;
@@ -17,12 +19,17 @@ export interface ToolOptions {
   cwd?: string;
 }
 
-/** Throws `peer tool "swaks" is not installed` when `cmd` is not on PATH. */
-export function requireTool(cmd: string): void {
-  const found = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  if (found.status !== 0) {
-    throw new Error(`peer tool "${cmd}" is not installed (run .ci/run or apt-get install it)`);
+const SBIN_DIRS = ['/usr/sbin', '/sbin', '/usr/local/sbin']; // smtp-source lives here, often off PATH
+
+/** Full path of `cmd`; throws `peer tool "swaks" is not installed` when it cannot be found. */
+export function requireTool(cmd: string): string {
+  const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { encoding: 'utf8' });
+  if (found.status === 0 && found.stdout.trim()) return found.stdout.trim();
+  for (const dir of SBIN_DIRS) {
+    const p = join(dir, cmd);
+    if (existsSync(p)) return p;
   }
+  throw new Error(`peer tool "${cmd}" is not installed (run .ci/run or apt-get install it)`);
 }
 
 /**
@@ -30,9 +37,9 @@ export function requireTool(cmd: string): void {
  * `const r = await runTool('swaks', ['--server', `127.0.0.1:${port}`, '--quit-after', 'EHLO'])`.
  */
 export function runTool(cmd: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
-  requireTool(cmd);
+  const path = requireTool(cmd);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: 'pipe' });
+    const child = spawn(path, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: 'pipe' });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -61,4 +68,42 @@ export function runTool(cmd: string, args: string[], opts: ToolOptions = {}): Pr
 export function describeRun(r: ToolResult): string {
   const tail = (s: string) => (s.length > 3000 ? '...' + s.slice(-3000) : s);
   return `exit=${r.code} signal=${r.signal} timedOut=${r.timedOut}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`;
+}
+
+/** A long-running peer (e.g. smtp-source under load); `stop()` kills it and resolves with its output. */
+export interface RunningTool {
+  child: ChildProcess;
+  done: Promise<ToolResult>;
+  stop(): Promise<ToolResult>;
+}
+
+/** Starts `cmd args` without waiting; it is killed with SIGKILL after `timeoutMs` (default 120 s). */
+export function startTool(cmd: string, args: string[], timeoutMs = 120_000): RunningTool {
+  const path = requireTool(cmd);
+  const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  child.stdout!.on('data', (b: Buffer) => out.push(b));
+  child.stderr!.on('data', (b: Buffer) => err.push(b));
+  const done = new Promise<ToolResult>((resolve) => {
+    child.on('error', (e) => err.push(Buffer.from(String(e))));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString('utf8');
+      resolve({ code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), timedOut });
+    });
+  });
+  return {
+    child,
+    done,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return done;
+    },
+  };
 }

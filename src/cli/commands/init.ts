@@ -23,7 +23,8 @@ export function registerInitCommand(program: Command): void {
       const globals = globalsOf(command);
       const dataDir = resolve(dataDirFromFlags({ dataDir: globals.dataDir }) ?? './petrel-data');
       const file = resolve(globals.config ?? defaultConfigFile(dataDir));
-      const text = renderConfigTemplate({ hostname: hostname ?? process.env['PETREL_HOSTNAME'] ?? osHostname(), dataDir });
+      const chosenHostname = hostname ?? process.env['PETREL_HOSTNAME'] ?? osHostname();
+      const text = renderConfigTemplate({ hostname: chosenHostname, dataDir });
       checkConfigText(text);
       writeConfig(file, text, force);
       process.stdout.write(`wrote ${file}\n`);
@@ -36,7 +37,7 @@ function writeConfig(file: string, text: string, force: boolean): void {
     // 0600: the file may later hold bearer tokens.
     writeFileSync(file, text, { flag: force ? 'w' : 'wx', mode: 0o600 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${file} already exists (use --force to overwrite)`);
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new UsageError(`${file} already exists (use --force to overwrite)`);
   }
 }

@@ -58,9 +58,13 @@ function summaryTable(messages: QueueSummary[]): string {
   return formatTable(['ID', 'DIRECTION', 'STATE', 'RECEIVED', 'SIZE', 'SENDER', 'RECIPIENTS'], rows);
 }
 
+function describeClient(client: QueueDetail['envelope']['client']): string {
+  const reverse = client.reverseName === undefined ? '' : `, ${client.reverseName}`;
+  return `${client.address} port ${client.port}, helo ${client.helo}${reverse}`;
+}
+
 function detailFields(message: QueueDetail): string {
   const { envelope } = message;
-  const client = envelope.client;
   const fields: [string, string][] = [
     ['id', message.id],
     ['direction', message.direction],
@@ -69,7 +73,7 @@ function detailFields(message: QueueDetail): string {
     ['size', `${message.size} bytes (body in ${message.bodyStorage})`],
     ['sender', sender(message.sender)],
     ...message.recipients.map((r): [string, string] => ['recipient', `${sender(r.address)} ${r.state}`]),
-    ['client', `${client.address} port ${client.port}, helo ${client.helo}${client.reverseName ? `, ${client.reverseName}` : ''}`],
+    ['client', describeClient(envelope.client)],
     ['tls', envelope.tls === null ? 'none' : `${envelope.tls.protocol} ${envelope.tls.cipher}`],
     ['auth user', envelope.authUser ?? 'none'],
     ['listener', `${envelope.role} on ${envelope.listener}`],

@@ -69,6 +69,7 @@ export class ConnectionCounter {
 export class SmtpListener {
   private readonly server: Server;
   private readonly open = new Set<SmtpConnection>();
+  private config: SessionConfig | null = null; // built once the port is known
   private mine = 0; // connections on this listener, for its own cap
 
   constructor(readonly spec: ListenerSpec, private readonly deps: ServerDeps) {
@@ -139,7 +140,7 @@ export class SmtpListener {
     log.info({ event: 'connect', ip, port: socket.remotePort, listener: spec.name, role: spec.role }, 'connected');
     const conn = new SmtpConnection(socket, tls, {
       ctx: {
-        config: this.sessionConfig(),
+        config: (this.config ??= this.sessionConfig()),
         client: { address: ip.replace(/^::ffff:/, ''), port: socket.remotePort ?? 0 },
         directory: deps.directory,
         now: Date.now,
