@@ -16,11 +16,12 @@ import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { USAGE, cells, parseArgs, sizeLabel } from './lib/args.mjs';
+import { smtpSourceRestartS } from './lib/calibrate.mjs';
 import { SMTP_SOURCE, runSmtpSource } from './lib/load.mjs';
 import { RESULTS_DIR } from './lib/paths.mjs';
 import { measureTree, processTree, treeRssKb } from './lib/proc.mjs';
 import { cellLabel, idleTable, ratioLines, ratios, throughputTable, writeJson } from './lib/report.mjs';
-import { allServers } from './lib/servers.mjs';
+import { allServers, petrelStoredMessages } from './lib/servers.mjs';
 import { freePort, greetingLatencyMs, openIdleConnections, readGreeting } from './lib/smtp.mjs';
 import {
   ensureBenchDependencies,
@@ -71,10 +72,11 @@ async function run(opts) {
   const live = [];
   const skipped = [];
   let cleaned = false;
+  const stopAll = () => Promise.all(live.map((entry) => entry.handle.stop()));
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
-    await Promise.all(live.map((entry) => entry.handle.stop()));
+    await stopAll();
     if (!opts.keep) rmSync(workRoot, { recursive: true, force: true });
   };
   const onSignal = async () => {
@@ -113,7 +115,7 @@ async function run(opts) {
       const t0 = Date.now();
       try {
         const handle = await server.start({ port, workDir, logFile: join(workDir, 'server.log') });
-        live.push({ server, handle, startupS: (Date.now() - t0) / 1000 });
+        live.push({ server, handle, workDir, startupS: (Date.now() - t0) / 1000 });
       } catch (err) {
         skipped.push({ server: server.name, reason: err.message });
         log(`skip ${server.label}: ${err.message}`);
@@ -121,7 +123,39 @@ async function run(opts) {
     }
     if (live.length === 0) throw new Error('no server could be started');
 
-    // 2. Greeting latency and a warm-up (JIT, pools, caches), not measured.
+    // 2. Idle connections, on the freshly started servers: RSS of the server tree
+    //    holding N silent connections that have had their greeting.
+    const idle = [];
+    if (opts.idle > 0) {
+      log(`\nidle test: ${opts.idle} connections per server, held ${opts.idleHoldS} s`);
+      for (const entry of [...live]) {
+        const result = await idleTest(entry, opts);
+        idle.push(result);
+        log(
+          `  ${entry.server.label.padEnd(14)} ${result.greeted}/${result.requested} held, ` +
+            `RSS ${(result.rssBeforeKb / 1024).toFixed(1)} -> ${(result.rssIdleKb / 1024).toFixed(1)} MB` +
+            (result.note ? `  (${result.note})` : ''),
+        );
+        // Start the load phase from a fresh process, so memory the idle test left
+        // behind does not show up as the server's peak RSS under load.
+        await entry.handle.stop();
+        try {
+          entry.handle = await entry.server.start({
+            port: await freePort(),
+            workDir: entry.workDir,
+            logFile: join(entry.workDir, 'server.log'),
+          });
+        } catch (err) {
+          skipped.push({ server: entry.server.name, reason: `restart after the idle test failed: ${err.message}` });
+          live.splice(live.indexOf(entry), 1);
+        }
+      }
+    }
+
+    // 3. Greeting latency and a warm-up (JIT, pools, caches), not measured; and how
+    //    long smtp-source takes to restart between rounds of the K-per-connection mode.
+    const restartS = opts.perConn.some((k) => k > 1) ? await smtpSourceRestartS() : null;
+    if (restartS !== null) log(`smtp-source restart between rounds: ${(restartS * 1000).toFixed(1)} ms (calibrated)`);
     const warmupCount = Math.max(200, Math.round(2000 * opts.scale));
     for (const entry of [...live]) {
       const { server, handle } = entry;
@@ -132,6 +166,7 @@ async function run(opts) {
         count: warmupCount,
         timeoutMs: opts.cellTimeoutS * 1000,
       });
+      entry.accepted = warm.delivered;
       const ok = warm.exitCode === 0 && !warm.timedOut && warm.delivered >= warm.planned;
       log(
         `${server.label.padEnd(14)} pid ${handle.pid}, port ${handle.port}, up in ${entry.startupS.toFixed(1)} s, ` +
@@ -143,21 +178,6 @@ async function run(opts) {
         skipped.push({ server: server.name, reason: `warm-up failed: ${warm.stderr || 'timeout'}` });
         await handle.stop();
         live.splice(live.indexOf(entry), 1);
-      }
-    }
-
-    // 3. Idle connections: RSS of the server tree holding N silent, greeted connections.
-    const idle = [];
-    if (opts.idle > 0) {
-      log(`\nidle test: ${opts.idle} connections per server, held ${opts.idleHoldS} s`);
-      for (const entry of live) {
-        const result = await idleTest(entry, opts);
-        idle.push(result);
-        log(
-          `  ${entry.server.label.padEnd(14)} ${result.greeted}/${result.requested} held, ` +
-            `RSS ${(result.rssBeforeKb / 1024).toFixed(1)} -> ${(result.rssIdleKb / 1024).toFixed(1)} MB` +
-            (result.note ? `  (${result.note})` : ''),
-        );
       }
     }
 
@@ -178,7 +198,9 @@ async function run(opts) {
         }
         const attempts = [];
         for (let i = 0; i < opts.repeat; i++) {
-          attempts.push(await measureRun(entry, cell, opts));
+          const attempt = await measureRun(entry, cell, opts, restartS);
+          entry.accepted += attempt.delivered;
+          attempts.push(attempt);
           await sleep(SETTLE_MS);
         }
         const chosen = median(attempts);
@@ -186,23 +208,29 @@ async function run(opts) {
         runs.push(chosen);
         log(
           `  ${entry.server.label.padEnd(14)} ${cellLabel(cell).padEnd(28)} ${String(Math.round(chosen.msgsPerS)).padStart(6)} msgs/s` +
+            (chosen.restartS ? ` (${Math.round(chosen.netMsgsPerS)} excl. restarts)` : '') +
             `  CPU ${chosen.cpuPct.toFixed(0).padStart(3)}%  RSS ${(chosen.peakRssKb / 1024).toFixed(0).padStart(4)} MB` +
             (chosen.ok ? '' : `  ${chosen.error}`),
         );
       }
     }
 
-    // 5. Stop everything; note Petrel's on-disk footprint.
-    const servers = live.map(({ server, handle, startupS, greetingMs }) => ({
+    // 5. Stop everything; check Petrel stored every message it accepted, and note
+    //    its on-disk footprint.
+    await stopAll();
+    const servers = live.map(({ server, handle, startupS, greetingMs, accepted }) => ({
       name: server.name,
       label: server.label,
       version: server.version(),
       greeting: handle.greeting,
       greetingMs,
       startupS,
+      accepted,
+      stored: handle.dataDir ? petrelStoredMessages(handle.dataDir) : undefined,
       dataDirKb: handle.dataDir ? diskUsageKb(handle.dataDir) : undefined,
     }));
     await cleanup();
+    const storeCheck = servers.find((s) => s.stored !== undefined);
 
     // 6. Report.
     const ratioList = ratios(runs);
@@ -218,6 +246,13 @@ async function run(opts) {
       log(`\n== ${opts.idle} idle connections (Petrel target: under ${PETREL_IDLE_TARGET_MB} MB RSS) ==`);
       log(idleTable(idle));
     }
+    if (storeCheck) {
+      const all = storeCheck.stored >= storeCheck.accepted;
+      log(
+        `\nPetrel store: ${storeCheck.stored} messages in the database for ${storeCheck.accepted} accepted` +
+          ` (warm-up included) — ${all ? 'all stored' : 'MISSING MESSAGES'}; data dir ${((storeCheck.dataDirKb ?? 0) / 1024).toFixed(0)} MB`,
+      );
+    }
     for (const s of skipped) log(`skipped ${s.server}: ${s.reason.split('\n')[0]}`);
 
     const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\..*$/, '');
@@ -230,6 +265,7 @@ async function run(opts) {
       loadavgAtEnd: machineInfo().loadavg,
       options: { ...opts, sizes: opts.sizes.map(sizeLabel) },
       servers,
+      smtpSourceRestartS: restartS,
       skipped,
       runs,
       ratios: ratioList,
@@ -243,7 +279,7 @@ async function run(opts) {
 }
 
 /** One smtp-source run against one server, with the server tree's CPU and RSS. */
-async function measureRun(entry, cell, opts) {
+async function measureRun(entry, cell, opts, restartS) {
   const { server, handle } = entry;
   const busy0 = machineBusySeconds();
   const client0 = reapedChildrenCpuSeconds();
@@ -271,6 +307,7 @@ async function measureRun(entry, cell, opts) {
     rounds: load.rounds,
     elapsedS: load.elapsedS,
     msgsPerS: load.delivered / load.elapsedS,
+    ...withoutRestarts(load, restartS),
     cpuS: m.cpuS,
     cpuPct: (m.cpuS / m.elapsedS) * 100,
     peakRssKb: m.peakRssKb,
@@ -289,8 +326,7 @@ async function measureRun(entry, cell, opts) {
 
 async function idleTest(entry, opts) {
   const { server, handle } = entry;
-  await sleep(1000);
-  const rssBeforeKb = treeRssKb(processTree(handle.pid));
+  const rssBeforeKb = await settledRssKb(handle.pid);
   const conns = await openIdleConnections(handle.port, opts.idle);
   await sleep(opts.idleHoldS * 1000);
   const rssIdleKb = treeRssKb(processTree(handle.pid));
@@ -319,6 +355,28 @@ async function idleTest(entry, opts) {
   };
 }
 
+/**
+ * For the K-per-connection rounds: the time smtp-source spent restarting between
+ * rounds (calibrated gap x rounds) and the rate over the remaining time.
+ */
+function withoutRestarts(load, restartS) {
+  if (load.rounds <= 1 || !restartS) return { restartS: 0, netMsgsPerS: load.delivered / load.elapsedS };
+  const restart = Math.min(load.rounds * restartS, 0.9 * load.elapsedS);
+  return { restartS: restart, netMsgsPerS: load.delivered / (load.elapsedS - restart) };
+}
+
+/** The tree's RSS once it stops moving (two readings 500 ms apart within 1%, or 10 s). */
+async function settledRssKb(pid) {
+  let last = treeRssKb(processTree(pid));
+  for (let i = 0; i < 20; i++) {
+    await sleep(500);
+    const now = treeRssKb(processTree(pid));
+    if (Math.abs(now - last) <= 0.01 * last) return now;
+    last = now;
+  }
+  return last;
+}
+
 function failedRun(entry, cell, error) {
   return {
     server: entry.server.name,
@@ -327,6 +385,7 @@ function failedRun(entry, cell, error) {
     planned: cell.count,
     delivered: 0,
     msgsPerS: 0,
+    netMsgsPerS: 0,
     cpuS: 0,
     cpuPct: 0,
     peakRssKb: 0,

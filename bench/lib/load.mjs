@@ -4,9 +4,10 @@
 // connection per message, and with -d each session keeps one connection until the
 // whole -m count is used up. So "K messages per connection" runs back-to-back rounds
 // of `smtp-source -d -s S -m K*S` from one shell loop: each round's S connections
-// share K*S messages (K each on average), then quit. The short gap between rounds
-// (process start, the last session's tail) is inside the measured time for every
-// server alike.
+// share K*S messages (K each on average), then quit. Between two rounds smtp-source
+// exits and a new one starts, which on this kind of machine takes tens of
+// milliseconds (see calibrate.mjs); the caller reports throughput both with that
+// restart time and without it.
 //
 // -c makes smtp-source print a counter after each DATA, which gives a delivered
 // count even when the harness has to stop a run at its time limit.
@@ -23,25 +24,28 @@ const ROUND_MARK = '#round';
 
 /**
  * Send `count` messages of `size` payload bytes over `sessions` parallel sessions,
- * `perConn` messages per connection. Resolves with { delivered, elapsedS, timedOut,
- * exitCode, stderr }; never runs longer than `timeoutMs`.
+ * `perConn` messages per connection. Resolves with { delivered, planned, rounds,
+ * elapsedS, timedOut, exitCode, stderr }; never runs longer than `timeoutMs`.
+ * `rounds` forces the round loop even for one message per connection (calibration).
  */
-export function runSmtpSource({ port, size, sessions, perConn, count, timeoutMs }) {
+export function runSmtpSource({ port, size, sessions, perConn, count, timeoutMs, rounds: forcedRounds }) {
   const common = ['-c', '-s', String(sessions), '-l', String(size), '-f', SENDER, '-t', RECIPIENT, '-M', HELO_NAME];
   const target = `${HOST}:${port}`;
+  const roundMode = perConn > 1 || forcedRounds !== undefined;
   let command;
   let args;
   let perRound = count;
   let rounds = 1;
-  if (perConn <= 1) {
+  if (!roundMode) {
     command = SMTP_SOURCE;
     args = [...common, '-m', String(count), target];
   } else {
-    perRound = perConn * sessions;
-    rounds = Math.max(1, Math.round(count / perRound));
+    perRound = perConn > 1 ? perConn * sessions : Math.max(1, Math.round(count / forcedRounds));
+    rounds = forcedRounds ?? Math.max(1, Math.round(count / perRound));
+    const keep = perConn > 1 ? ['-d'] : [];
     const loop = `r=$1; shift; i=0; while [ "$i" -lt "$r" ]; do "$@" || exit $?; echo '${ROUND_MARK}'; i=$((i + 1)); done`;
     command = '/bin/sh';
-    args = ['-c', loop, 'sh', String(rounds), SMTP_SOURCE, ...common, '-d', '-m', String(perRound), target];
+    args = ['-c', loop, 'sh', String(rounds), SMTP_SOURCE, ...common, ...keep, '-m', String(perRound), target];
   }
   const planned = perRound * rounds;
 
@@ -86,7 +90,7 @@ export function runSmtpSource({ port, size, sessions, perConn, count, timeoutMs 
     child.on('close', (exitCode) => {
       clearTimeout(timer);
       const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-      const delivered = perConn <= 1 ? current : roundsDone * perRound + current;
+      const delivered = roundMode ? roundsDone * perRound + current : current;
       resolve({ delivered, planned, rounds, elapsedS, timedOut, exitCode, stderr: stderr.trim() });
     });
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { renameSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { countMessages } from './inspect.js';
@@ -15,7 +15,10 @@ beforeEach(() => {
   store = makeTestStore();
   queue = new QueueWriter(store.db, store.dataDir, { memoryBodyLimit: LIMIT });
 });
-afterEach(() => store.cleanup());
+afterEach(async () => {
+  await queue.close();
+  store.cleanup();
+});
 
 const spoolFiles = () => readdirSync(join(store.dataDir, 'spool'));
 
@@ -25,14 +28,24 @@ function openWithBody(size: number, sender = 'alice@example.org') {
   return message;
 }
 
-test('commit on a closed database rejects instead of throwing, and removes the spool file', async () => {
+test('a commit thread that cannot open the database rejects commits; a later commit starts a new one', async () => {
+  const dbFile = join(store.dataDir, 'petrel.db');
+  renameSync(dbFile, `${dbFile}.away`);
+  mkdirSync(dbFile); // the thread's own connection now fails to open (this one stays open)
   const small = openWithBody(100);
   const large = openWithBody(LIMIT * 4);
-  store.db.close();
   let pending: Promise<string>[] = [];
   assert.doesNotThrow(() => (pending = [small.commit(), large.commit()]));
   for (const commit of pending) await assert.rejects(commit, QueueStorageError);
   assert.deepEqual(spoolFiles(), []);
+
+  rmdirSync(dbFile);
+  renameSync(`${dbFile}.away`, dbFile);
+  const retried = openWithBody(LIMIT * 4);
+  assert.equal(countMessages(store.db), 0);
+  await retried.commit();
+  assert.equal(countMessages(store.db), 1);
+  assert.deepEqual(spoolFiles(), [retried.id]);
 });
 
 test('a message SQLite refuses fails alone; its batch neighbours are stored', async () => {

@@ -51,3 +51,9 @@ function messageRow({ id, envelope, body }: PendingMessage) {
     bodyPath: body.kind === 'spool' ? spoolRelativePath(id) : null,
   };
 }
+
+/** Prepare once; the returned function tells which of the given ids have a messages row. */
+export function prepareStoredIds(db: Db): (ids: readonly string[]) => Set<string> {
+  const exists = db.prepare('SELECT 1 FROM messages WHERE id = ?').pluck();
+  return (ids) => new Set(ids.filter((id) => exists.get(id) !== undefined));
+}

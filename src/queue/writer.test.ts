@@ -14,7 +14,10 @@ beforeEach(() => {
   store = makeTestStore();
   queue = new QueueWriter(store.db, store.dataDir, { memoryBodyLimit: LIMIT });
 });
-afterEach(() => store.cleanup());
+afterEach(async () => {
+  await queue.close();
+  store.cleanup();
+});
 
 function chunkAt(file: string, index: number, size: number): Buffer {
   const fd = openSync(file, 'r');
@@ -153,6 +156,19 @@ test('commits that arrive during a flush are batched into the next one', async (
   const laterCommits = later.map((m) => (m.write(Buffer.from('x')), m.commit()));
   await Promise.all([firstCommit, ...laterCommits]);
   assert.ok(queue.flushCount <= 3, `flushes: ${queue.flushCount}`);
+});
+
+test('close() waits for commits in progress; commits after it reject and leave no spool file', async () => {
+  const message = queue.open(makeEnvelope());
+  message.write(Buffer.from('body'));
+  const committing = message.commit();
+  await queue.close();
+  assert.deepEqual(readBody(store.db, store.dataDir, await committing), Buffer.from('body'));
+  const late = queue.open(makeEnvelope());
+  writeInChunks(late, patternedBody(LIMIT * 2, 7));
+  await assert.rejects(late.commit(), /closed/);
+  assert.deepEqual(spoolFiles(), []);
+  await queue.close(); // twice is harmless
 });
 
 test('flushed() waits for commits in progress', async () => {

@@ -1,11 +1,13 @@
 // The one writer of the queue: every accepted message goes through here. commit() resolves only
 // when body and rows are fsync'd; on any storage failure it rejects and leaves no trace of the message.
+// The SQLite inserts run on a commit thread with its own connection, so fsyncs never block the loop.
 import { join } from 'node:path';
 import type { Envelope, MessageSink } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import { BodyAccumulator } from './body.js';
+import { COMMIT_WORKER_SCRIPT, CommitThread } from './commit-thread.js';
 import { GroupCommit } from './group-commit.js';
-import { prepareBatchInsert } from './message-rows.js';
+import { prepareStoredIds } from './message-rows.js';
 import { QueuedMessageWriter } from './message-writer.js';
 import { QueueIdGenerator } from './queue-id.js';
 import { ensureSpoolDirectory } from './spool.js';
@@ -20,12 +22,15 @@ export interface QueueWriterOptions {
 
 /**
  * Run recoverSpool() before the first open(): recovery removes spool files that have no row yet.
+ * `db` must be a file database: the commit thread opens its own connection to the same file.
  * @example const queue = new QueueWriter(db, dataDir, { memoryBodyLimit: 256 * 1024 });
  *          const msg = queue.open(envelope); msg.write(chunk); const id = await msg.commit();
+ *          await queue.close(); // at shutdown, once no more messages are opened
  */
 export class QueueWriter implements MessageSink {
   private readonly ids = new QueueIdGenerator();
   private readonly group: GroupCommit;
+  private readonly thread: CommitThread;
   private readonly spoolDir: string;
   private readonly memoryBodyLimit: number;
   private inFlight = 0;
@@ -36,8 +41,11 @@ export class QueueWriter implements MessageSink {
     if (!Number.isSafeInteger(this.memoryBodyLimit) || this.memoryBodyLimit < 0) {
       throw new RangeError(`queue: memoryBodyLimit must be a non-negative integer, got ${this.memoryBodyLimit}`);
     }
+    if (db.memory) throw new RangeError('queue: the database must be a file, not in memory');
     this.spoolDir = ensureSpoolDirectory(dataDir);
-    this.group = new GroupCommit(prepareBatchInsert(db), this.spoolDir);
+    this.thread = new CommitThread(COMMIT_WORKER_SCRIPT, { dbFile: db.name });
+    const store = { insert: this.thread.insert.bind(this.thread), storedIds: prepareStoredIds(db) };
+    this.group = new GroupCommit(store, this.spoolDir);
   }
 
   /** Transactions run so far; concurrent commits share one. For tests and metrics. */
@@ -55,6 +63,12 @@ export class QueueWriter implements MessageSink {
   flushed(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Wait for commits in progress, then stop the commit thread. Later commits reject. */
+  async close(): Promise<void> {
+    await this.flushed();
+    await this.thread.close();
   }
 
   private async persist(id: string, envelope: Envelope, body: BodyAccumulator): Promise<string> {

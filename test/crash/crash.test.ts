@@ -33,7 +33,7 @@ function tally(outcomes: Map<string, Outcome>): Record<Outcome, number> {
   return t;
 }
 
-test('SIGKILL under load loses and duplicates nothing that got 250', { timeout: 240_000 }, async () => {
+test('SIGKILL under load loses and duplicates nothing that got 250', { timeout: 240_000 }, async (t) => {
   requireTool('smtp-source'); // a missing peer fails the test, never skips it
   const p: Petrel = await startPetrel({
     log: { level: 'warn' },
@@ -66,6 +66,7 @@ test('SIGKILL under load loses and duplicates nothing that got 250', { timeout: 
     await p.restart();
 
     const counts = tally(outcomes);
+    t.diagnostic(`load client outcomes ${JSON.stringify(counts)}`);
     const stored = readAllMessages(p.dataDir);
     const rcpts = recipientCounts(p.dataDir);
     const seen = new Map<string, number>();
@@ -89,6 +90,7 @@ test('SIGKILL under load loses and duplicates nothing that got 250', { timeout: 
     for (const token of seen.keys()) {
       if (!outcomes.has(token)) problems.push(`${token} is stored but was never sent`);
     }
+    t.diagnostic(`stored ${stored.length} messages, ${fromSource} from smtp-source, ${seen.size} tracked`);
     keep = problems.length > 0;
     assert.deepEqual(problems.slice(0, 20), [], `${problems.length} problems; outcomes ${JSON.stringify(counts)}`);
 

@@ -136,7 +136,9 @@ describe('error replies', () => {
     await c.cmd('RCPT TO:<postmaster@local.test>', '503 5.5.1');
     await c.cmd('DATA', '503 5.5.1');
     await c.cmd('MAIL FROM:<x@remote.test>', '250');
-    await c.cmd('DATA', '503 5.5.1');
+    // DATA with no recipient: RFC 5321 3.3 allows 503 or 554 ("no valid recipients").
+    const r = await c.cmd('DATA', '5');
+    assert.match(r.raw, /^(503|554) 5\.5\.1/, r.raw);
     await c.cmd('MAIL FROM:<y@remote.test>', '503 5.5.1');
     await quit(c);
   });
@@ -146,8 +148,16 @@ describe('error replies', () => {
     await c.hello();
     await c.cmd('MAIL FROM:no-brackets@remote.test', '501 5.5.4');
     await c.cmd('MAIL TO:<x@remote.test>', '501 5.5.4');
+    await quit(c);
+  });
+
+  test('bad address syntax: 501 with the RFC 3463 address codes (5.1.7 sender, 5.1.3 recipient)', async () => {
+    const c = await RawSmtp.connect(p.ports.mx);
+    await c.hello();
+    await c.cmd('MAIL FROM:<x@@remote.test>', '501 5.1.7');
     await c.cmd('MAIL FROM:<x@remote.test>', '250');
-    await c.cmd('RCPT TO:<unterminated@local.test', '501 5.5.4');
+    await c.cmd('RCPT TO:<unterminated@local.test', '501 5.1.3');
+    await c.cmd('RCPT TO:<two@@local.test>', '501 5.1.3');
     await quit(c);
   });
 

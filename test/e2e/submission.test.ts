@@ -29,6 +29,7 @@ before(async () => {
     auth: { failureDelayMs: 10, maxFailuresPerIp: 1000 },
     setup: [
       ...STANDARD_SETUP,
+      { args: ['domain', 'add', 'news.example.test', '--sending'] },
       { args: ['user', 'add', BULK.user, '--password-stdin', '--allow-from', BULK.allow], stdin: BULK.password + '\n' },
     ],
   });
@@ -95,11 +96,12 @@ describe('who may send as whom', () => {
     });
   }
 
-  test('--allow-from grants a pattern and nothing outside it', async () => {
+  test('--allow-from grants a pattern (of a sending domain) and nothing outside it', async () => {
     const c = await openAuthed(p, BULK.user, BULK.password, 'alt');
     await c.cmd('MAIL FROM:<letters@news.example.test>', '250');
     await c.cmd('RSET', '250');
     await c.cmd('MAIL FROM:<letters@other.test>', '553 5.7.1');
+    await c.cmd('MAIL FROM:<letters@sub.news.example.test>', '553 5.7.1');
     await quit(c);
   });
 
@@ -448,5 +450,28 @@ describe('nodemailer', () => {
       transport.close();
     }
     await onlyFrom(p, from);
+  });
+});
+
+describe('failures per client IP (maxFailuresPerIp = 3)', () => {
+  let q: Petrel;
+  before(async () => {
+    q = await startPetrel({ log: { level: 'warn' }, auth: { failureDelayMs: 10, maxFailures: 10, maxFailuresPerIp: 3 } });
+  });
+  after(async () => {
+    await q?.dispose();
+  });
+
+  test('after 3 failures over two connections, AUTH gets 421 4.7.0 even with the right password', async () => {
+    const a = await openTlsSubmission(q);
+    await a.cmd(`AUTH PLAIN ${plainResponse(ALICE.user, 'bad-1')}`, '535 5.7.8');
+    await a.cmd(`AUTH PLAIN ${plainResponse(ALICE.user, 'bad-2')}`, '535 5.7.8');
+    await quit(a);
+    const b = await openTlsSubmission(q);
+    await b.cmd(`AUTH PLAIN ${plainResponse(ALICE.user, 'bad-3')}`, '535 5.7.8');
+    await quit(b);
+    const c = await openTlsSubmission(q);
+    await c.cmd(`AUTH PLAIN ${plainResponse(ALICE.user, ALICE.password)}`, '421 4.7.0');
+    assert.ok(await c.waitClosed(5000), 'still open after 421');
   });
 });

@@ -16,7 +16,7 @@ export interface MessageSpec {
   subject: string;
   body?: string; // lines joined with CRLF
   date?: boolean; // default true
-  messageId?: string | false; // default: a fresh one
+  messageId?: string | false; // "local@domain" without brackets; default: a fresh one
   headers?: string[];
 }
 
@@ -24,7 +24,7 @@ export interface MessageSpec {
 export function buildMessage(m: MessageSpec): string {
   const lines = [`From: <${m.from}>`, `To: <${m.to}>`, `Subject: ${m.subject}`];
   if (m.date !== false) lines.push(`Date: ${new Date().toUTCString().replace('GMT', '+0000')}`);
-  if (m.messageId !== false) lines.push(`Message-ID: <${m.messageId ?? tag('msg')}@client.test>`);
+  if (m.messageId !== false) lines.push(`Message-ID: <${m.messageId ?? tag('msg') + '@client.test'}>`);
   lines.push(...(m.headers ?? []), 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '');
   return lines.join('\r\n') + '\r\n' + (m.body ?? 'Hello from the Petrel test suite.') + '\r\n';
 }

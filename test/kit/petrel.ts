@@ -69,7 +69,8 @@ export interface Petrel {
   caPath: string;
   ca(): Buffer;
   cli(args: string[], stdin?: string): Promise<CliResult>;
-  queueList(): Promise<QueueItem[]>;
+  /** `petrel queue list --json`; the CLI shows the newest 100 unless `--limit` says more. */
+  queueList(limit?: number): Promise<QueueItem[]>;
   queueShow(id: string): Promise<QueueDetail>;
   stop(): Promise<void>;
   kill9(): Promise<void>;
@@ -195,7 +196,8 @@ function makeHandle(server: ServerProcess, ports: Ports, dataDir: string, config
     caPath,
     ca: () => readFileSync(caPath),
     cli,
-    queueList: async () => parseJson<QueueItem[]>(await cli(['queue', 'list', '--json']), 'queue list'),
+    queueList: async (limit = 1_000_000) =>
+      parseJson<QueueItem[]>(await cli(['queue', 'list', '--json', '--limit', String(limit)]), 'queue list'),
     queueShow: async (id) => parseJson<QueueDetail>(await cli(['queue', 'show', id, '--json']), 'queue show'),
     stop: () => server.stop(),
     kill9: () => server.kill9(),

@@ -28,6 +28,7 @@ def connect(job, out):
         s = smtplib.SMTP_SSL(timeout=timeout, context=tls_context(job))
     else:
         s = smtplib.SMTP(timeout=timeout)
+    s._host = host  # the TLS server name; connect() alone leaves it empty
     out["greeting"] = list(s.connect(host, port))
     out["ehlo"] = list(s.ehlo("peer.python.test"))
     out["features"] = sorted(k.upper() for k in s.esmtp_features)

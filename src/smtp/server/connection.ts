@@ -231,6 +231,7 @@ export class SmtpConnection {
   }
 
   private openMessage(env: Envelope): void {
+    this.writer?.abort(); // defensive: a new message never inherits an unfinished one
     const inner = this.o.sink.open(env);
     const id = (inner as { id?: string }).id ?? '';
     const extended = this.state.helo?.extended ?? true;

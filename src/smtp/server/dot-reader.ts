@@ -12,6 +12,8 @@ export interface DotFeed {
 
 const enum S {
   LineStart, // after CRLF (and at the start of the body)
+  SoftLineStart, // after a bare LF stored as CRLF: a leading dot is unstuffed but can never start the end
+  SoftDot, // "." at such a line start
   Dot, // "." at line start
   DotCr, // ".\r" at line start
   Text, // inside a line
@@ -20,6 +22,7 @@ const enum S {
 
 const CRLF = Buffer.from('\r\n');
 const DOT_CRLF = Buffer.from('.\r\n');
+const DOT = Buffer.from('.');
 
 /**
  * Byte-level state machine over DATA. With `normalizeBareLf`, a bare LF inside the body is stored as
@@ -55,9 +58,16 @@ export class DotReader {
       case S.LineStart:
         if (c === 0x2e) return out.drop(input, i, S.Dot); // the stuffing dot, or the end marker
         return this.text(c, input, i, out);
+      case S.SoftLineStart:
+        if (c === 0x2e) return out.drop(input, i, S.SoftDot);
+        return this.text(c, input, i, out);
+      case S.SoftDot: // a lone "." line is kept as content; "..x" is unstuffed as usual
+        if (c === 0x0a) return out.insert(input, i, DOT_CRLF, S.SoftLineStart);
+        if (c === 0x0d) out.prefix(input, i, DOT);
+        return this.text(c, input, i, out);
       case S.Dot:
-        if (c === 0x0d) return this.go(S.DotCr); // only "\n" may follow: the end, or an error
-        if (c === 0x0a) return this.normalizeBareLf ? out.insert(input, i, DOT_CRLF, S.LineStart) : 'bare-lf';
+        if (c === 0x0d) return out.drop(input, i, S.DotCr); // only "\n" may follow: the end, or an error
+        if (c === 0x0a) return this.normalizeBareLf ? out.insert(input, i, DOT_CRLF, S.SoftLineStart) : 'bare-lf';
         return this.text(c, input, i, out); // an unstuffed line: text resumes at this byte
       case S.DotCr:
         return c === 0x0a ? 'end' : 'bare-cr';
@@ -70,7 +80,8 @@ export class DotReader {
 
   private text(c: number, input: Buffer, i: number, out: Output): DotStatus {
     if (c === 0x0d) this.state = S.Cr;
-    else if (c === 0x0a) return this.normalizeBareLf ? out.insert(input, i, CRLF, S.LineStart) : 'bare-lf';
+    // After a normalized LF only a real CRLF may lead to the end marker (SoftLineStart).
+    else if (c === 0x0a) return this.normalizeBareLf ? out.insert(input, i, CRLF, S.SoftLineStart) : 'bare-lf';
     else this.state = S.Text;
     return 'more';
   }
@@ -108,6 +119,13 @@ class Output {
     this.runStart = i + 1;
     this.reader.setState(next);
     return 'more';
+  }
+
+  /** Emit `extra` before byte i, which stays in the run. */
+  prefix(input: Buffer, i: number, extra: Buffer): void {
+    this.emit(input.subarray(this.runStart, i));
+    this.emit(extra);
+    this.runStart = i;
   }
 
   /** Replace byte i (a bare LF) with `replacement`. */

@@ -5,6 +5,13 @@ import type { Effect, SessionState } from './session-types.js';
 
 export const say = (reply: Reply): Effect => ({ type: 'reply', reply });
 
+/** Forget the transaction; a message already opened by BDAT chunks is thrown away. */
+export function resetTransaction(s: SessionState): Effect[] {
+  const open = s.tx?.bdat != null;
+  s.tx = null;
+  return open ? [{ type: 'discard-message' }] : [];
+}
+
 /** End the session: an optional last reply, then close. */
 export function close(s: SessionState, last?: Reply): Effect[] {
   s.phase = { kind: 'closed' };

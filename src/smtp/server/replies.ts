@@ -23,7 +23,6 @@ export const R = {
   binaryNeedsBdat: reply(503, '5.5.1', 'BODY=BINARYMIME requires BDAT'),
   alreadyTls: reply(503, '5.5.1', 'TLS already active'),
   alreadyAuth: reply(503, '5.5.1', 'Already authenticated'),
-  authInTransaction: reply(503, '5.5.1', 'AUTH not allowed during a mail transaction'),
   authNotOffered: reply(503, '5.5.1', 'AUTH not available on this port'),
   tlsUnavailable: reply(454, '4.7.0', 'TLS not available'),
   needTls: reply(530, '5.7.0', 'Must issue a STARTTLS command first'),

@@ -15,7 +15,6 @@ export function handleAuth(s: SessionState, cmd: Auth, ctx: SessionContext): Eff
   if (ctx.config.role === 'mx') return [say(R.authNotOffered)];
   if (s.helo === null) return [say(R.needHelo)];
   if (s.user !== null) return [say(R.alreadyAuth)];
-  if (s.tx !== null) return [say(R.authInTransaction)];
   if (ctx.ipAuthBlocked()) return close(s, R.tooManyAuthFailures);
   const exchange = ctx.config.mechanisms.includes(cmd.mechanism)
     ? createExchange(cmd.mechanism, { nonce: ctx.nonce, now: ctx.now, hostname: ctx.config.hostname })

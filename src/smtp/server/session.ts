@@ -7,7 +7,7 @@ import { handleAuth, handleAuthLine, handleAuthChecked } from './session-auth.js
 import { ehloReply } from './session-hello.js';
 import { handleBdat, handleBdatChunkEnd, handleData, handleDataEnd, handleMail, handleRcpt } from './session-mail.js';
 import type { Effect, SessionContext, SessionInput, SessionState } from './session-types.js';
-import { close, say } from './effects.js';
+import { close, resetTransaction, say } from './effects.js';
 import { parseCommand, type Command } from '../wire/command.js';
 import { reply } from '../wire/reply.js';
 
@@ -31,6 +31,7 @@ function dispatch(s: SessionState, input: SessionInput, ctx: SessionContext): Ef
     case 'line':
       return s.phase.kind === 'command' ? handleLine(s, input.line, ctx) : handleAuthLine(s, input.line, ctx);
     case 'bad-line':
+      if (s.phase.kind === 'auth' || s.phase.kind === 'auth-failing') s.phase = { kind: 'command' };
       return [say(badLineReply(input.reason))];
     case 'auth-checked':
       return handleAuthChecked(s, input.outcome, ctx);
@@ -79,8 +80,7 @@ function handleCommand(s: SessionState, cmd: Command, ctx: SessionContext): Effe
     case 'EHLO':
     case 'HELO':
       s.helo = { name: cmd.domain, extended: cmd.verb === 'EHLO' };
-      s.tx = null;
-      return [say(cmd.verb === 'EHLO' ? ehloReply(s, ctx) : reply(250, null, `${ctx.config.hostname}`))];
+      return [...resetTransaction(s), say(cmd.verb === 'EHLO' ? ehloReply(s, ctx) : reply(250, null, `${ctx.config.hostname}`))];
     case 'MAIL':
       return handleMail(s, cmd, ctx);
     case 'RCPT':
@@ -94,8 +94,7 @@ function handleCommand(s: SessionState, cmd: Command, ctx: SessionContext): Effe
     case 'STARTTLS':
       return handleStartTls(s, ctx);
     case 'RSET':
-      s.tx = null;
-      return [say(R.ok)];
+      return [...resetTransaction(s), say(R.ok)];
     case 'NOOP':
       return [say(R.ok)];
     case 'VRFY':
@@ -111,7 +110,7 @@ function handleStartTls(s: SessionState, ctx: SessionContext): Effect[] {
   if (s.tls !== null) return [say(R.alreadyTls)];
   if (!ctx.config.tlsAvailable) return [say(R.tlsUnavailable)];
   s.phase = { kind: 'waiting' };
-  return [say(R.readyTls), { type: 'start-tls' }];
+  return [...resetTransaction(s), say(R.readyTls), { type: 'start-tls' }];
 }
 
 /** Every 5xx counts toward the session's error budget; past it, 421 and close. */

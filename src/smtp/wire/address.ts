@@ -28,7 +28,7 @@ const LABEL = /^(?!-)[A-Za-z0-9\-\u0080-\u{10FFFF}]{1,63}(?<!-)$/u;
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Find the `>` that closes the path starting at `start` (a `<`), skipping quoted strings. */
-function closingBracket(s: string, start: number): number {
+export function closingBracket(s: string, start: number): number {
   let quoted = false;
   for (let i = start + 1; i < s.length; i++) {
     const c = s[i];
@@ -113,6 +113,7 @@ function parseDomainOrLiteral(text: string): ParsedDomain | PathError {
  */
 export function parseDomain(text: string): string | null {
   if (text.length === 0 || Buffer.byteLength(text) > 255) return null;
-  if (!text.split('.').every((label) => LABEL.test(label))) return null;
+  // An A-label (xn--) is left to the IDNA conversion, which reports a bad one as ''.
+  if (!text.split('.').every((label) => LABEL.test(label) || /^xn--/i.test(label))) return null;
   return domainToASCII(text.toLowerCase());
 }

@@ -1,7 +1,7 @@
 // SMTP commands: one parser and one encoder shared by the server and the client, with no I/O.
 // Parsing never throws: a bad line yields the reply the server owes (500/501/555 with enhanced codes).
 
-import { parsePath, type Path, type PathError } from './address.js';
+import { closingBracket, parsePath, type Path, type PathError } from './address.js';
 import { reply, type Reply } from './reply.js';
 
 /** ESMTP parameters in the order given; a keyword without `=` has the value `true`. */
@@ -111,8 +111,8 @@ function parsePathCommand(verb: 'MAIL' | 'RCPT', keyword: string, arg: string, s
 
 /** Best-effort scan for parameters before the path is parsed (only to learn about SMTPUTF8). */
 function parseParamList(fromPath: string): Params {
-  const close = fromPath.lastIndexOf('>');
-  return parseParams(fromPath.slice(close + 1).trim()) ?? [];
+  const close = closingBracket(fromPath, 0);
+  return close < 0 ? [] : parseParams(fromPath.slice(close + 1).trim()) ?? [];
 }
 
 function parseParams(text: string): Params | null {
