@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { USAGE, cells, parseArgs, sizeLabel } from './lib/args.mjs';
 import { smtpSourceRestartS } from './lib/calibrate.mjs';
-import { SMTP_SOURCE, runSmtpSource } from './lib/load.mjs';
+import { SMTP_SOURCE, runSmtpSource, stopAllLoad } from './lib/load.mjs';
 import { RESULTS_DIR } from './lib/paths.mjs';
 import { measureTree, processTree, treeRssKb } from './lib/proc.mjs';
 import { cellLabel, idleTable, ratioLines, ratios, throughputTable, writeJson } from './lib/report.mjs';
@@ -80,7 +80,8 @@ async function run(opts) {
     if (!opts.keep) rmSync(workRoot, { recursive: true, force: true });
   };
   const onSignal = async () => {
-    log('\ninterrupted: stopping servers');
+    log('\ninterrupted: stopping load and servers');
+    stopAllLoad();
     await cleanup();
     process.exit(130);
   };
@@ -167,7 +168,8 @@ async function run(opts) {
         timeoutMs: opts.cellTimeoutS * 1000,
       });
       entry.accepted = warm.delivered;
-      const ok = warm.exitCode === 0 && !warm.timedOut && warm.delivered >= warm.planned;
+      // A warm-up cut short by the time limit has still warmed the server up.
+      const ok = warm.timedOut ? warm.delivered > 0 : warm.exitCode === 0 && warm.delivered >= warm.planned;
       log(
         `${server.label.padEnd(14)} pid ${handle.pid}, port ${handle.port}, up in ${entry.startupS.toFixed(1)} s, ` +
           `greeting ${entry.greetingMs.toFixed(1)} ms: ${handle.greeting}` +
@@ -210,7 +212,7 @@ async function run(opts) {
           `  ${entry.server.label.padEnd(14)} ${cellLabel(cell).padEnd(28)} ${String(Math.round(chosen.msgsPerS)).padStart(6)} msgs/s` +
             (chosen.restartS ? ` (${Math.round(chosen.netMsgsPerS)} excl. restarts)` : '') +
             `  CPU ${chosen.cpuPct.toFixed(0).padStart(3)}%  RSS ${(chosen.peakRssKb / 1024).toFixed(0).padStart(4)} MB` +
-            (chosen.ok ? '' : `  ${chosen.error}`),
+            (chosen.ok ? (chosen.partial ? `  ${chosen.partial}` : '') : `  ${chosen.error}`),
         );
       }
     }
@@ -291,11 +293,14 @@ async function measureRun(entry, cell, opts, restartS) {
   const clientCpuS = reapedChildrenCpuSeconds() - client0;
   const harnessCpuS = selfCpuSeconds() - self0;
   const otherCpuS = Math.max(0, machineBusySeconds() - busy0 - m.cpuS - clientCpuS - harnessCpuS);
+  // A run stopped at the time limit still has a rate (delivered / elapsed): it is kept
+  // and marked partial. Anything else short of every message is an error.
   let error = null;
   if (!handle.isAlive()) error = `server exited (${JSON.stringify(handle.exitStatus())})`;
-  else if (load.timedOut) error = `stopped at ${opts.cellTimeoutS} s limit`;
-  else if (load.exitCode !== 0) error = `smtp-source exit ${load.exitCode}: ${lastLine(load.stderr)}`;
-  else if (load.delivered < load.planned) error = `only ${load.delivered}/${load.planned} delivered`;
+  else if (load.timedOut && load.delivered === 0) error = `nothing delivered in ${opts.cellTimeoutS} s`;
+  else if (!load.timedOut && load.exitCode !== 0) error = `smtp-source exit ${load.exitCode}: ${lastLine(load.stderr)}`;
+  else if (!load.timedOut && load.delivered < load.planned) error = `only ${load.delivered}/${load.planned} delivered`;
+  const partial = error === null && load.timedOut ? `partial: stopped at the ${opts.cellTimeoutS} s limit` : null;
   return {
     server: server.name,
     label: server.label,
@@ -320,6 +325,7 @@ async function measureRun(entry, cell, opts, restartS) {
     harnessCpuS,
     otherCpuPct: (otherCpuS / m.elapsedS) * 100,
     ok: error === null,
+    partial,
     error,
   };
 }

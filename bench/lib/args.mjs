@@ -27,8 +27,8 @@ export const USAGE = `usage: node bench/inbound.mjs [options]     (npm run bench
  * also pays an smtp-source restart per K messages.
  */
 const BASE_COUNTS = {
-  1024: { single: { 1: 3000, k: 2000 }, parallel: 20000 },
-  102400: { single: { 1: 1000, k: 1000 }, parallel: 2000 },
+  1024: { single: { 1: 2000, k: 1000 }, parallel: 20000 },
+  102400: { single: { 1: 500, k: 500 }, parallel: 2000 },
 };
 
 function parseSize(text) {

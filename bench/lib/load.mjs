@@ -22,6 +22,19 @@ const RECIPIENT = 'user@bench.test';
 const HELO_NAME = 'client.test';
 const ROUND_MARK = '#round';
 
+/** Load generators still running, so an interrupted bench can stop them. */
+const running = new Set();
+
+export function stopAllLoad() {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /**
  * Send `count` messages of `size` payload bytes over `sessions` parallel sessions,
  * `perConn` messages per connection. Resolves with { delivered, planned, rounds,
@@ -52,6 +65,7 @@ export function runSmtpSource({ port, size, sessions, perConn, count, timeoutMs,
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child);
     let roundsDone = 0;
     let current = 0;
     let pending = '';
@@ -84,10 +98,12 @@ export function runSmtpSource({ port, size, sessions, perConn, count, timeoutMs,
       }
     }, timeoutMs);
     child.on('error', (err) => {
+      running.delete(child);
       clearTimeout(timer);
       reject(err);
     });
     child.on('close', (exitCode) => {
+      running.delete(child);
       clearTimeout(timer);
       const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
       const delivered = roundMode ? roundsDone * perRound + current : current;

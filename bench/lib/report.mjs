@@ -33,7 +33,7 @@ export function cellLabel(run) {
 }
 
 export function throughputTable(runs) {
-  return table(
+  const text = table(
     [
       { title: 'server', get: (r) => r.label },
       { title: 'size', get: (r) => sizeLabel(r.size), right: true },
@@ -41,16 +41,22 @@ export function throughputTable(runs) {
       { title: 'msgs/conn', get: (r) => r.perConn, right: true },
       { title: 'msgs', get: (r) => num(r.delivered), right: true },
       { title: 'msgs/s', get: (r) => num(r.msgsPerS), right: true },
-      { title: 'excl. restarts', get: (r) => (r.restartS ? num(r.netMsgsPerS) : '-'), right: true },
+      {
+        title: 'excl. restarts',
+        get: (r) => (r.restartS ? `${r.restartS > 0.5 * r.elapsedS ? '*' : ''}${num(r.netMsgsPerS)}` : '-'),
+        right: true,
+      },
       { title: 'CPU s', get: (r) => num(r.cpuS, 2), right: true },
       { title: 'CPU %', get: (r) => num(r.cpuPct), right: true },
       { title: 'peak RSS MB', get: (r) => num(r.peakRssKb / MB, 1), right: true },
       { title: 'client CPU %', get: (r) => num(r.clientCpuPct), right: true },
       { title: 'other CPU %', get: (r) => num(r.otherCpuPct), right: true },
-      { title: 'status', get: (r) => (r.ok ? 'ok' : r.error) },
+      { title: 'status', get: (r) => (r.ok ? r.partial ?? 'ok' : r.error) },
     ],
     runs,
   );
+  const rough = runs.some((r) => r.restartS > 0.5 * r.elapsedS);
+  return rough ? `${text}\n* smtp-source restarts took over half the wall time: a rough figure` : text;
 }
 
 export function idleTable(idle) {

@@ -36,3 +36,9 @@ test('isQueueId rejects strays', () => {
     assert.equal(isQueueId(name), false, name);
   }
 });
+
+test('each new millisecond draws a fresh random part, across refills of the random pool', () => {
+  const ids = new QueueIdGenerator();
+  const randomParts = Array.from({ length: 500 }, (_, i) => ids.next(1_700_000_000_000 + i).slice(10));
+  assert.equal(new Set(randomParts).size, randomParts.length);
+});

@@ -5,6 +5,7 @@ import { randomFillSync } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10; // 50 bits, the top two always zero for 48-bit times
 const RANDOM_BYTES = 10; // 80 bits = 16 characters of 5 bits
+const POOL_DRAWS = 64; // random parts fetched from the CSPRNG at once: one call per 64 ids, not per id
 const ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
 /** Whether `text` has the shape of a queue id (used to tell spool files from strays). */
@@ -27,15 +28,26 @@ export function queueIdTime(id: string): number {
 export class QueueIdGenerator {
   private lastTime = -1;
   private readonly random = Buffer.alloc(RANDOM_BYTES);
+  private readonly pool = Buffer.alloc(RANDOM_BYTES * POOL_DRAWS);
+  private poolOffset = this.pool.length; // empty: filled on first use
 
   next(now: number = Date.now()): string {
     if (now > this.lastTime) {
       this.lastTime = now;
-      randomFillSync(this.random);
+      this.drawRandom();
     } else {
       incrementBytes(this.random);
     }
     return encodeTime(this.lastTime) + encodeBytes(this.random);
+  }
+
+  private drawRandom(): void {
+    if (this.poolOffset === this.pool.length) {
+      randomFillSync(this.pool);
+      this.poolOffset = 0;
+    }
+    this.pool.copy(this.random, 0, this.poolOffset, this.poolOffset + RANDOM_BYTES);
+    this.poolOffset += RANDOM_BYTES;
   }
 }
 
