@@ -1,20 +1,16 @@
 // The driver of one SMTP connection: bytes in -> session inputs, session effects -> bytes out, TLS,
 // timers and storage. All protocol decisions are in session.ts; this file only moves data.
 
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Credentials } from '../sasl/index.js';
 import { LineReader, type LineEvent } from '../wire/line-reader.js';
 import { encodeReply, reply } from '../wire/reply.js';
-import { BdatReader } from './bdat-reader.js';
-import { DotReader } from './dot-reader.js';
-import type { AuthOutcome, Authenticator, Envelope, MessageSink } from './ports.js';
-import { receivedHeader, rfc5322Date } from './received.js';
+import { MessageIntake, type BodyEnd } from './message-intake.js';
+import type { AuthOutcome, Authenticator, MessageSink } from './ports.js';
 import { greeting, handle, initialState } from './session.js';
 import type { Effect, SessionContext, SessionInput, TlsInfo } from './session-types.js';
-import { TraceWriter } from './trace-writer.js';
 
 export interface ConnectionOptions {
   ctx: SessionContext;
@@ -36,13 +32,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const SHUTDOWN: Effect[] = [{ type: 'reply', reply: reply(421, '4.3.2', 'Service shutting down') }, { type: 'close' }];
 
-type Body = { kind: 'data'; reader: DotReader } | { kind: 'bdat'; reader: BdatReader; keep: boolean };
-
 export class SmtpConnection {
   private readonly state;
   private readonly lines: LineReader;
-  private body: Body | null = null;
-  private writer: TraceWriter | null = null;
+  private readonly intake: MessageIntake;
   private busy = false;
   private shutdownRequested = false;
   private greeted = false;
@@ -56,6 +49,7 @@ export class SmtpConnection {
   constructor(private socket: Socket, tls: TlsInfo | null, private readonly o: ConnectionOptions) {
     this.state = initialState(tls);
     this.lines = new LineReader(Math.max(o.maxLineLength, AUTH_LINE_LIMIT + 2), o.normalizeBareLf);
+    this.intake = new MessageIntake(o.sink, o.ctx.config.hostname, o.ctx.config.maxMessageSize, o.normalizeBareLf);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.attach(socket);
     if (o.greetingDelayMs > 0) setTimeout(() => this.greet(), o.greetingDelayMs).unref();
@@ -80,7 +74,7 @@ export class SmtpConnection {
     if (this.closed) return;
     if (!this.greeted) return this.pregreet();
     this.armTimer();
-    if (this.body) this.feedBody(chunk);
+    if (this.intake.reading) this.feedBody(chunk);
     else this.lines.push(chunk);
     this.pump();
   }
@@ -95,7 +89,7 @@ export class SmtpConnection {
   private pump(): void {
     this.socket.cork();
     while (!this.busy && !this.closed) {
-      if (this.body) {
+      if (this.intake.reading) {
         const rest = this.lines.take();
         if (rest.length === 0) break;
         this.feedBody(rest);
@@ -159,8 +153,7 @@ export class SmtpConnection {
 
   private fail(err: unknown): void {
     this.o.log.error({ err }, 'connection driver failed');
-    this.writer?.abort();
-    this.writer = null;
+    this.intake.discard();
     this.resume([{ type: 'reply', reply: reply(421, '4.3.0', 'Local error; closing') }, { type: 'close' }], null);
   }
 
@@ -171,17 +164,15 @@ export class SmtpConnection {
         this.socket.write(encodeReply(e.reply));
         return true;
       case 'receive-data':
-        this.openMessage(e.envelope);
-        this.body = { kind: 'data', reader: new DotReader(this.o.ctx.config.maxMessageSize, this.o.normalizeBareLf) };
+        this.intake.startData(e.envelope, this.extended);
         return true;
-      case 'receive-bdat':
-        if (e.envelope) this.openMessage(e.envelope);
-        this.body = { kind: 'bdat', reader: new BdatReader(e.size), keep: e.keep };
-        if (e.size === 0) this.finishBody(Buffer.alloc(0), 'bdat-chunk-end');
+      case 'receive-bdat': {
+        const end = this.intake.startChunk(e.size, e.keep, e.envelope, this.extended);
+        if (end) this.finishBody(end);
         return true;
+      }
       case 'discard-message':
-        this.writer?.abort();
-        this.writer = null;
+        this.intake.discard();
         return true;
       case 'close':
         this.close();
@@ -217,8 +208,7 @@ export class SmtpConnection {
   }
 
   private async commit(): Promise<SessionInput> {
-    const writer = this.writer!;
-    this.writer = null;
+    const writer = this.intake.take();
     try {
       const id = await writer.commit();
       this.messages++;
@@ -230,34 +220,18 @@ export class SmtpConnection {
     }
   }
 
-  private openMessage(env: Envelope): void {
-    this.writer?.abort(); // defensive: a new message never inherits an unfinished one
-    const inner = this.o.sink.open(env);
-    const id = (inner as { id?: string }).id ?? '';
-    const extended = this.state.helo?.extended ?? true;
-    const trace = receivedHeader(env, id, this.o.ctx.config.hostname, extended);
-    const fixups = env.role === 'mx' ? null : { date: rfc5322Date(env.receivedAt), messageId: `<${id || randomBytes(12).toString('hex')}@${this.o.ctx.config.hostname}>` };
-    this.writer = new TraceWriter(inner, trace, fixups);
+  private get extended(): boolean {
+    return this.state.helo?.extended ?? true;
   }
 
   private feedBody(chunk: Buffer): void {
-    const body = this.body!;
-    if (body.kind === 'data') {
-      const r = body.reader.feed(chunk);
-      if (!body.reader.tooBig) for (const c of r.chunks) this.writer?.write(c);
-      if (r.status === 'more') return;
-      const result = r.status === 'end' ? (body.reader.tooBig ? 'too-big' : 'ok') : 'bare-newline';
-      return this.finishBody(chunk.subarray(r.consumed), 'data-end', result);
-    }
-    const r = body.reader.feed(chunk);
-    if (body.keep && r.chunk.length > 0) this.writer?.write(r.chunk);
-    if (r.done) this.finishBody(chunk.subarray(r.consumed), 'bdat-chunk-end');
+    const end = this.intake.feed(chunk);
+    if (end) this.finishBody(end);
   }
 
-  private finishBody(rest: Buffer, type: 'data-end' | 'bdat-chunk-end', result: 'ok' | 'too-big' | 'bare-newline' = 'ok'): void {
-    this.body = null;
-    if (rest.length > 0) this.lines.push(rest);
-    this.input(type === 'data-end' ? { type, result } : { type });
+  private finishBody(end: BodyEnd): void {
+    if (end.rest.length > 0) this.lines.push(end.rest);
+    this.input(end.input);
   }
 
   private startTls(): Promise<SessionInput | null> {
@@ -277,7 +251,7 @@ export class SmtpConnection {
 
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
-    const ms = this.body ? this.o.dataTimeoutMs : this.o.commandTimeoutMs;
+    const ms = this.intake.reading ? this.o.dataTimeoutMs : this.o.commandTimeoutMs;
     this.timer = setTimeout(() => this.onTimeout(), ms);
     this.timer.unref();
   }
@@ -285,9 +259,7 @@ export class SmtpConnection {
   private onTimeout(): void {
     if (this.closed) return;
     if (this.busy) return this.armTimer();
-    this.writer?.abort();
-    this.writer = null;
-    this.body = null;
+    this.intake.discard();
     this.o.log.info({ event: 'timeout' }, 'idle timeout');
     this.input({ type: 'timeout' });
     this.socket.uncork();
@@ -315,8 +287,7 @@ export class SmtpConnection {
   private onClose(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    this.writer?.abort();
-    this.writer = null;
+    this.intake.discard();
     this.o.log.info({ event: 'disconnect', messages: this.messages, errors: this.state.errors, ms: Date.now() - this.started }, 'disconnected');
     this.resolveDone();
   }
