@@ -82,7 +82,7 @@ function listenerSpec(config: PetrelConfig, l: PetrelConfig['listeners'][number]
 
 async function shutdown(listeners: SmtpListener[], queue: QueueWriter, certs: CertificateStore, db: Db): Promise<void> {
   await Promise.all(listeners.map((l) => l.close()));
-  await queue.flushed();
+  await queue.close();
   certs.close();
   db.close();
 }

@@ -40,7 +40,7 @@ export class SmtpConnection {
   private shutdownRequested = false;
   private greeted = false;
   private closed = false;
-  private timer: NodeJS.Timeout | null = null;
+  private timeoutMs = 0; // the socket's inactivity timeout now in force (0: none)
   private messages = 0;
   private readonly started = Date.now();
   readonly done: Promise<void>;
@@ -61,6 +61,7 @@ export class SmtpConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.o.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.onClose());
+    socket.on('timeout', () => this.onTimeout());
   }
 
   private greet(): void {
@@ -239,26 +240,31 @@ export class SmtpConnection {
     const raw = this.socket;
     raw.removeAllListeners('data');
     raw.removeAllListeners('close');
+    raw.removeAllListeners('timeout');
+    raw.setTimeout(0);
+    this.timeoutMs = 0;
     raw.uncork();
     const secure = new TLSSocket(raw, { isServer: true, ...this.o.tlsOptions!() });
     this.socket = secure;
     this.attach(secure);
+    this.armTimer();
     return new Promise((resolve) => {
       secure.once('secure', () => resolve({ type: 'tls-started', tls: tlsInfo(secure) }));
       secure.once('error', () => this.close());
     });
   }
 
+  /** The socket's own inactivity timer restarts on every read and write; we only pick its length. */
   private armTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
     const ms = this.intake.reading ? this.o.dataTimeoutMs : this.o.commandTimeoutMs;
-    this.timer = setTimeout(() => this.onTimeout(), ms);
-    this.timer.unref();
+    if (ms === this.timeoutMs) return;
+    this.timeoutMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   private onTimeout(): void {
     if (this.closed) return;
-    if (this.busy) return this.armTimer();
+    if (this.busy) return; // a commit or credential check is slow; it ends in a reply or a close
     this.intake.discard();
     this.o.log.info({ event: 'timeout' }, 'idle timeout');
     this.input({ type: 'timeout' });
@@ -279,14 +285,14 @@ export class SmtpConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.socket.setTimeout(0);
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
   private onClose(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.socket.setTimeout(0);
     this.intake.discard();
     this.o.log.info({ event: 'disconnect', messages: this.messages, errors: this.state.errors, ms: Date.now() - this.started }, 'disconnected');
     this.resolveDone();

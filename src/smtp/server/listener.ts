@@ -2,6 +2,10 @@
 // (421 4.7.0), wraps implicit-TLS ports, and builds each connection's session context.
 
 import { randomBytes } from 'node:crypto';
+
+/** Session ids: unique per process and cheap (no crypto per connection); the pid keeps them apart across restarts. */
+let sessions = 0;
+const sessionId = (): string => `${process.pid.toString(36)}-${(++sessions).toString(36)}`;
 import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
@@ -136,7 +140,7 @@ export class SmtpListener {
   private startSession(socket: Socket, tls: ReturnType<typeof tlsInfo> | null): void {
     const { deps, spec } = this;
     const ip = socket.remoteAddress ?? 'unknown';
-    const log = deps.log.child({ sid: randomBytes(6).toString('hex') });
+    const log = deps.log.child({ sid: sessionId() });
     log.info({ event: 'connect', ip, port: socket.remotePort, listener: spec.name, role: spec.role }, 'connected');
     const conn = new SmtpConnection(socket, tls, {
       ctx: {
