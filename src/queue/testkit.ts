@@ -1,30 +1,12 @@
 // Helpers shared by the queue tests: throw-away data directories and envelopes. Not used by
 // production code; failures throw like the fs calls they wrap.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Envelope } from '../smtp/server/ports.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { makeTempStore, type TempStore } from '../store/testkit.js';
 
-export interface TestStore {
-  dataDir: string;
-  db: Db;
-  /** Close the database (if still open) and delete the directory. */
-  cleanup(): void;
-}
+export type TestStore = TempStore;
 
-export function makeTestStore(): TestStore {
-  const dataDir = mkdtempSync(join(tmpdir(), 'petrel-queue-'));
-  const db = openDatabase(join(dataDir, 'petrel.db'));
-  return {
-    dataDir,
-    db,
-    cleanup() {
-      if (db.open) db.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+/** A throw-away data directory with an open database (the store tests' helper). */
+export const makeTestStore = (): TestStore => makeTempStore();
 
 export function makeEnvelope(overrides: Partial<Envelope> = {}): Envelope {
   return {

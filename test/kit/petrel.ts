@@ -120,34 +120,13 @@ export function runCli(dataDir: string, args: string[], stdin?: string): Promise
   });
 }
 
-/** Connects once and reads the first line; true when it is a 220 greeting. */
-function probe(port: number, timeoutMs: number): Promise<boolean> {
+/** Connects once (plain or implicit TLS) and reads the first line; true when it is a 220 greeting. */
+async function probe(port: number, timeoutMs: number, tls = false): Promise<boolean> {
+  const sock = tls
+    ? (await import('node:tls')).connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+    : connect({ host: '127.0.0.1', port });
   return new Promise((resolve) => {
     let data = '';
-    const sock = connect({ host: '127.0.0.1', port });
-    const finish = (ok: boolean) => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    sock.on('error', () => finish(false));
-    sock.on('close', () => finish(false));
-    sock.on('data', (b: Buffer) => {
-      data += b.toString('latin1');
-      if (!data.includes('\n')) return;
-      if (data.startsWith('220')) sock.write('QUIT\r\n');
-      finish(data.startsWith('220'));
-    });
-  });
-}
-
-/** Like probe() but for the implicit-TLS listener. */
-async function probeTls(port: number, timeoutMs: number): Promise<boolean> {
-  const { connect: tlsConnect } = await import('node:tls');
-  return new Promise((resolve) => {
-    let data = '';
-    const sock = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false });
     const finish = (ok: boolean) => {
       clearTimeout(timer);
       sock.destroy();
@@ -279,7 +258,7 @@ class ServerProcess {
         throw new Error(`petrel serve did not greet on port ${todo[0]![0]} within 20 s:\n${this.logBuf.slice(-5000)}`);
       }
       const [port, tls] = todo[0]!;
-      if (await (tls ? probeTls(port, 3000) : probe(port, 3000))) todo.shift();
+      if (await probe(port, 3000, tls)) todo.shift();
       else await sleep(100);
     }
   }
