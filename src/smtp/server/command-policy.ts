@@ -1,5 +1,6 @@
 // Per-command policy as data (like Postfix's smtpd_cmd_table): which commands a submission listener
-// allows before TLS, and which end a pipelined group so their replies are flushed at once.
+// allows before TLS, which end a pipelined group (their replies are flushed at once), and which
+// count toward the session's error budget when refused.
 
 import type { Verb } from '../wire/command.js';
 
@@ -8,20 +9,22 @@ interface CommandPolicy {
   beforeTls: boolean;
   /** Must be the last command of a pipelined group (RFC 2920 §3.1); its reply is flushed at once. */
   endsGroup: boolean;
+  /** A 5xx reply to it counts toward limits.maxErrors (harmless commands do not). */
+  countsErrors: boolean;
 }
 
 export const COMMAND_POLICY: Record<Verb, CommandPolicy> = {
-  EHLO: { beforeTls: true, endsGroup: true },
-  HELO: { beforeTls: true, endsGroup: true },
-  STARTTLS: { beforeTls: true, endsGroup: true },
-  NOOP: { beforeTls: true, endsGroup: true },
-  RSET: { beforeTls: true, endsGroup: false },
-  QUIT: { beforeTls: true, endsGroup: true },
-  HELP: { beforeTls: true, endsGroup: true },
-  AUTH: { beforeTls: false, endsGroup: true },
-  MAIL: { beforeTls: false, endsGroup: false },
-  RCPT: { beforeTls: false, endsGroup: false },
-  DATA: { beforeTls: false, endsGroup: true },
-  BDAT: { beforeTls: false, endsGroup: false },
-  VRFY: { beforeTls: false, endsGroup: true },
+  EHLO: { beforeTls: true, endsGroup: true, countsErrors: true },
+  HELO: { beforeTls: true, endsGroup: true, countsErrors: true },
+  STARTTLS: { beforeTls: true, endsGroup: true, countsErrors: true },
+  NOOP: { beforeTls: true, endsGroup: true, countsErrors: false },
+  RSET: { beforeTls: true, endsGroup: false, countsErrors: false },
+  QUIT: { beforeTls: true, endsGroup: true, countsErrors: false },
+  HELP: { beforeTls: true, endsGroup: true, countsErrors: false },
+  AUTH: { beforeTls: false, endsGroup: true, countsErrors: true },
+  MAIL: { beforeTls: false, endsGroup: false, countsErrors: true },
+  RCPT: { beforeTls: false, endsGroup: false, countsErrors: true },
+  DATA: { beforeTls: false, endsGroup: true, countsErrors: true },
+  BDAT: { beforeTls: false, endsGroup: false, countsErrors: true },
+  VRFY: { beforeTls: false, endsGroup: true, countsErrors: true },
 };

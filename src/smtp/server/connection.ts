@@ -175,6 +175,10 @@ export class SmtpConnection {
       case 'discard-message':
         this.intake.discard();
         return true;
+      case 'flush':
+        this.socket.uncork();
+        this.socket.cork();
+        return true;
       case 'close':
         this.close();
         return true;

@@ -85,7 +85,8 @@ export type SessionInput =
   | { type: 'timeout' };
 
 export type Effect =
-  | { type: 'reply'; reply: Reply }
+  | { type: 'reply'; reply: Reply; uncounted?: true } // uncounted: not charged to the error budget
+  | { type: 'flush' } // send the replies so far now: the end of a pipelined group (RFC 2920)
   | { type: 'start-tls' } // after the 220: drop buffered input, handshake, then feed tls-started
   | { type: 'receive-data'; envelope: Envelope } // open the message, read DATA, feed data-end
   // Read one chunk: keep=false discards it; an envelope opens the message first (the first chunk).

@@ -644,6 +644,21 @@ describe('error budget, protocol abuse and the end of a session', () => {
     assert.equal(h.closed, false);
   });
 
+  test('the policy table: refused harmless commands (RSET with an argument) cost nothing', () => {
+    const h = mx({ config: { maxErrors: 2 } });
+    for (let i = 0; i < 5; i++) assert.deepEqual(tags(h.send('RSET now')), ['501 5.5.4']);
+    assert.equal(h.closed, false);
+    assert.equal(h.state.errors, 0);
+  });
+
+  test('the policy table: a command that ends a pipelined group flushes its replies', () => {
+    const h = mx();
+    h.send('EHLO client.test');
+    assert.deepEqual(h.effects.at(-1), { type: 'flush' });
+    h.send('MAIL FROM:<a@remote.test>');
+    assert.equal(h.effects.at(-1)?.type, 'reply'); // MAIL may be followed by more of the group
+  });
+
   test('bad lines count as errors', () => {
     const h = mx({ config: { maxErrors: 3 } });
     assert.deepEqual(tags(h.input({ type: 'bad-line', reason: 'too-long' })), ['500 5.5.6']);

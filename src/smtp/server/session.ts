@@ -8,7 +8,7 @@ import { ehloReply } from './session-hello.js';
 import { handleBdat, handleBdatChunkEnd, handleData, handleDataEnd, handleMail, handleRcpt } from './session-mail.js';
 import type { Effect, SessionContext, SessionInput, SessionState } from './session-types.js';
 import { close, resetTransaction, say } from './effects.js';
-import { parseCommand, type Command } from '../wire/command.js';
+import { parseCommand, type Command, type Verb } from '../wire/command.js';
 import { reply } from '../wire/reply.js';
 
 export function initialState(tls: SessionState['tls'] = null): SessionState {
@@ -65,10 +65,21 @@ function handleLine(s: SessionState, line: string, ctx: SessionContext): Effect[
   // A web client talking to an SMTP port (or a cross-protocol attack): no reply, just close.
   if (HTTP_REQUEST.test(line)) return close(s);
   const parsed = parseCommand(line, { smtputf8: s.tx?.smtputf8 ?? false });
-  if (!parsed.ok) return [say(parsed.reply)];
+  if (!parsed.ok) return parsed.verb ? withPolicy(parsed.verb, [say(parsed.reply)]) : [say(parsed.reply)];
   const cmd = parsed.command;
   if (needsTls(s, ctx, cmd)) return cmd.verb === 'BDAT' ? handleBdat(s, cmd, ctx, R.needTls) : [say(R.needTls)];
-  return handleCommand(s, cmd, ctx);
+  return withPolicy(cmd.verb, handleCommand(s, cmd, ctx));
+}
+
+/** Apply the command's row of the policy table to its effects. */
+function withPolicy(verb: Verb, effects: Effect[]): Effect[] {
+  const policy = COMMAND_POLICY[verb];
+  const out = policy.countsErrors ? effects : effects.map((e): Effect => (e.type === 'reply' ? { ...e, uncounted: true } : e));
+  if (!policy.endsGroup) return out;
+  // The group's replies go out right after this command's own replies, before anything slow it starts.
+  const replies = out.findIndex((e) => e.type !== 'reply');
+  const at = replies < 0 ? out.length : replies;
+  return at === 0 ? out : [...out.slice(0, at), { type: 'flush' }, ...out.slice(at)];
 }
 
 function needsTls(s: SessionState, ctx: SessionContext, cmd: Command): boolean {
@@ -116,7 +127,7 @@ function handleStartTls(s: SessionState, ctx: SessionContext): Effect[] {
 /** Every 5xx counts toward the session's error budget; past it, 421 and close. */
 function countErrors(s: SessionState, effects: Effect[], ctx: SessionContext): Effect[] {
   if (s.phase.kind === 'closed') return effects;
-  for (const e of effects) if (e.type === 'reply' && e.reply.code >= 500) s.errors++;
+  for (const e of effects) if (e.type === 'reply' && e.reply.code >= 500 && !e.uncounted) s.errors++;
   if (s.errors < ctx.config.maxErrors) return effects;
   return [...effects, ...close(s, R.tooManyErrors)];
 }

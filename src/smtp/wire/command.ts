@@ -19,7 +19,8 @@ export type Command =
 
 export type Verb = Command['verb'];
 
-export type ParseResult = { ok: true; command: Command } | { ok: false; reply: Reply };
+/** A refused line names its verb when the verb is known, so policy can still apply to it. */
+export type ParseResult = { ok: true; command: Command } | { ok: false; reply: Reply; verb?: Verb };
 
 const syntax = (text: string): ParseResult => ({ ok: false, reply: reply(501, '5.5.4', text) });
 const PARAM = /^([A-Za-z0-9][A-Za-z0-9-]*)(?:=([^\x00-\x20=\x7f]+))?$/;
@@ -32,6 +33,12 @@ export function parseCommand(line: string, opts: { smtputf8?: boolean } = {}): P
   const space = line.indexOf(' ');
   const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
   const arg = space < 0 ? '' : line.slice(space + 1);
+  const result = parseArguments(verb, arg, opts);
+  if (result === null) return { ok: false, reply: reply(500, '5.5.1', 'Unknown command') };
+  return result.ok ? result : { ...result, verb: verb as Verb };
+}
+
+function parseArguments(verb: string, arg: string, opts: { smtputf8?: boolean }): ParseResult | null {
   switch (verb) {
     case 'EHLO':
     case 'HELO':
@@ -55,7 +62,7 @@ export function parseCommand(line: string, opts: { smtputf8?: boolean } = {}): P
     case 'STARTTLS':
       return verb === 'NOOP' || arg.trim() === '' ? { ok: true, command: { verb } } : syntax(`${verb} takes no argument`);
     default:
-      return { ok: false, reply: reply(500, '5.5.1', 'Unknown command') };
+      return null;
   }
 }
 
