@@ -78,7 +78,6 @@ export class SmtpListener {
 
   constructor(readonly spec: ListenerSpec, private readonly deps: ServerDeps) {
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.server.on('error', (err) => deps.log.error({ err, listener: spec.name }, 'listener error'));
   }
 
   listen(): Promise<void> {
@@ -86,6 +85,8 @@ export class SmtpListener {
       this.server.once('error', reject);
       this.server.listen({ host: this.spec.address, port: this.spec.port, backlog: 1024 }, () => {
         this.server.off('error', reject);
+        // From here on an error (say, EMFILE at accept) is logged; before, listen() rejects with it.
+        this.server.on('error', (err) => this.deps.log.error({ err, listener: this.spec.name }, 'listener error'));
         resolve();
       });
     });
