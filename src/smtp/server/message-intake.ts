@@ -2,12 +2,16 @@
 // into (with its trace headers). It reports where a body ends; it never replies on its own.
 
 import { randomBytes } from 'node:crypto';
+import { collectYoungGarbage } from '../../util/gc.js';
 import { BdatReader } from './bdat-reader.js';
 import { DotReader } from './dot-reader.js';
 import type { Envelope, MessageSink } from './ports.js';
 import { receivedHeader, rfc5322Date } from './received.js';
 import type { SessionInput } from './session-types.js';
 import { TraceWriter } from './trace-writer.js';
+
+/** Body bytes between two nudges to the garbage collector (see util/gc.ts). */
+const GC_EVERY_BYTES = 4 * 1024 * 1024;
 
 type Reader = { kind: 'data'; reader: DotReader } | { kind: 'bdat'; reader: BdatReader; keep: boolean };
 
@@ -20,6 +24,7 @@ export interface BodyEnd {
 export class MessageIntake {
   private reader: Reader | null = null;
   private writer: TraceWriter | null = null;
+  private sinceGc = 0;
 
   constructor(
     private readonly sink: MessageSink,
@@ -47,6 +52,11 @@ export class MessageIntake {
 
   /** Feed body bytes; returns the end once the body (or chunk) is complete. */
   feed(chunk: Buffer): BodyEnd | null {
+    this.sinceGc += chunk.length;
+    if (this.sinceGc >= GC_EVERY_BYTES) {
+      this.sinceGc = 0;
+      collectYoungGarbage();
+    }
     const r = this.reader!;
     if (r.kind === 'bdat') {
       const fed = r.reader.feed(chunk);
