@@ -57,7 +57,6 @@ export class SmtpConnection {
   }
 
   private attach(socket: Socket): void {
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.o.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.onClose());

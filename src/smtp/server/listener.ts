@@ -77,6 +77,7 @@ export class SmtpListener {
   private mine = 0; // connections on this listener, for its own cap
 
   constructor(readonly spec: ListenerSpec, private readonly deps: ServerDeps) {
+    // noDelay: replies are whole and written once per group, so Nagle would only add latency.
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 

@@ -1,6 +1,7 @@
 // A test driver for the pure SMTP session: a fake directory and credentials, and a harness that feeds
 // lines in and answers each effect as connection.ts would. Not used by production code.
 
+import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { Credentials } from '../sasl/index.js';
 import type { Reply } from '../wire/reply.js';
@@ -192,3 +193,42 @@ export class SessionHarness {
 
 /** base64 of a string, for AUTH lines. */
 export const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+
+// Scenario helpers shared by the session test files.
+/** "code enhanced" of a reply, e.g. "550 5.7.1". */
+export const tag = (r: Reply | undefined): string => (r ? `${r.code}${r.enhanced ? ` ${r.enhanced}` : ''}` : 'none');
+export const tags = (rs: Reply[]): string[] => rs.map(tag);
+
+/** A session greeted and past EHLO. */
+export function ready(o: HarnessOptions = {}, ehlo = 'EHLO client.example.test'): SessionHarness {
+  const h = new SessionHarness(o);
+  h.greet();
+  h.send(ehlo);
+  return h;
+}
+
+export const mx = (o: HarnessOptions = {}) => ready({ ...o, config: { role: 'mx', ...o.config } });
+export const submission = (o: HarnessOptions = {}) => ready({ ...o, config: { role: 'submission', listener: '0.0.0.0:587', ...o.config } });
+/** Submission inside TLS (after STARTTLS or on the submissions port), not yet authenticated. */
+export const secure = (o: HarnessOptions = {}) => ready({ tls: TEST_TLS, ...o, config: { role: 'submissions', listener: '0.0.0.0:465', ...o.config } });
+
+/** Submission inside TLS and authenticated as alice. */
+export function authed(o: HarnessOptions = {}): SessionHarness {
+  const h = secure(o);
+  assert.deepEqual(tags(h.send(`AUTH PLAIN ${b64('\0alice\0secret')}`)), ['235 2.7.0']);
+  return h;
+}
+
+/** The one reply of one line. */
+export function one(h: SessionHarness, line: string): string {
+  const rs = h.send(line);
+  assert.equal(rs.length, 1, `${line}: ${tags(rs).join(', ')}`);
+  return tag(rs[0]);
+}
+
+export const ehloLines = (h: SessionHarness) => {
+  const r = h.send('EHLO again.example.test')[0]!;
+  assert.equal(r.code, 250);
+  return r.lines;
+};
+
