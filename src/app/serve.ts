@@ -1,6 +1,7 @@
 // The composition root of `petrel serve`: opens storage, recovers the spool, loads TLS, and starts
 // every configured listener. A failure before all listeners are up closes what was opened and throws.
 
+import { existsSync } from 'node:fs';
 import type { PetrelConfig } from '../config/schema.js';
 import { recoverSpool } from '../queue/recovery.js';
 import { QueueWriter } from '../queue/writer.js';
@@ -19,9 +20,12 @@ export interface RunningServer {
 }
 
 export async function serve(config: PetrelConfig, log: Logger): Promise<RunningServer> {
-  const db = openDatabase(databasePath(config));
+  const dbFile = databasePath(config);
+  const created = !existsSync(dbFile);
+  const db = openDatabase(dbFile);
   const recovered = recoverSpool(db, config.dataDir);
-  log.info({ event: 'startup', dataDir: config.dataDir, ...recovered }, 'storage ready');
+  log.info({ event: 'startup', dataDir: config.dataDir, database: dbFile, created, ...recovered },
+    created ? 'created the database and its schema' : 'storage ready');
   const certificates = await CertificateStore.load({ tls: config.tls, hostname: config.hostname, dataDir: config.dataDir, log });
   if (certificates.selfSignedNote) log.warn({ event: 'tls-self-signed' }, certificates.selfSignedNote);
   certificates.watch();
