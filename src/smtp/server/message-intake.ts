@@ -1,7 +1,6 @@
 // The message a connection is receiving: the DATA or BDAT reader, and the writer the body streams
 // into (with its trace headers). It reports where a body ends; it never replies on its own.
 
-import { randomBytes } from 'node:crypto';
 import { collectYoungGarbage } from '../../util/gc.js';
 import { BdatReader } from './bdat-reader.js';
 import { DotReader } from './dot-reader.js';
@@ -92,9 +91,8 @@ export class MessageIntake {
   private open(env: Envelope, extended: boolean): void {
     this.writer?.abort(); // defensive: a new message never inherits an unfinished one
     const inner = this.sink.open(env);
-    const id = (inner as { id?: string }).id ?? randomBytes(12).toString('hex');
-    const trace = receivedHeader(env, id, this.hostname, extended);
-    const fixups = env.role === 'mx' ? null : { date: rfc5322Date(env.receivedAt), messageId: `<${id}@${this.hostname}>` };
+    const trace = receivedHeader(env, inner.id, this.hostname, extended);
+    const fixups = env.role === 'mx' ? null : { date: rfc5322Date(env.receivedAt), messageId: `<${inner.id}@${this.hostname}>` };
     this.writer = new TraceWriter(inner, trace, fixups);
   }
 }

@@ -60,6 +60,8 @@ export interface Envelope {
 
 /** Streams one message body to storage; `commit` resolves only once it is durable (fsync). */
 export interface MessageWriter {
+  /** The queue id, known from the start so the Received header can name it. */
+  readonly id: string;
   write(chunk: Buffer): void;
   commit(): Promise<string>; // resolves with the queue id
   abort(): void;

@@ -16,7 +16,6 @@ export const R = {
 
   needHelo: reply(503, '5.5.1', 'Send EHLO or HELO first'),
   needMail: reply(503, '5.5.1', 'Send MAIL first'),
-  needRcpt: reply(503, '5.5.1', 'Send RCPT first'),
   noValidRecipients: reply(554, '5.5.1', 'No valid recipients'),
   nestedMail: reply(503, '5.5.1', 'Nested MAIL command'),
   dataAfterBdat: reply(503, '5.5.1', 'DATA cannot follow BDAT in one transaction'),

@@ -21,7 +21,7 @@ export class TraceWriter implements MessageWriter {
   }
 
   get id(): string {
-    return (this.inner as { id?: string }).id ?? '';
+    return this.inner.id;
   }
 
   write(chunk: Buffer): void {
