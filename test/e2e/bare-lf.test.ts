@@ -2,8 +2,8 @@
 // <CRLF>.<CRLF> ends a message, so the LF smuggling variants still cannot inject a second one.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPetrel, type Petrel, type QueueItem } from '../kit/petrel.js';
-import { checkSmuggle, smuggle, SMUGGLING_VARIANTS, type SmuggleAttempt } from '../kit/smuggle.js';
+import { startPetrel, type Petrel } from '../kit/petrel.js';
+import { smugglingSuite } from '../kit/smuggle.js';
 import { quit } from '../kit/raw-smtp.js';
 import { onlyFrom, openSession, tag } from '../kit/mail.js';
 import { readStoredBody } from '../kit/store.js';
@@ -32,16 +32,6 @@ describe('normalizeBareLf', () => {
   });
 
   describe('smuggling variants', () => {
-    let attempts: SmuggleAttempt[] = [];
-    let queue: QueueItem[] = [];
-    before(async () => {
-      attempts = await Promise.all(SMUGGLING_VARIANTS.map(([name, seq]) => smuggle(p.ports.mx, name, seq)));
-      queue = await p.queueList();
-    });
-    for (const [i, [name]] of SMUGGLING_VARIANTS.entries()) {
-      test(`${name} still does not end the message`, () => {
-        checkSmuggle(p.dataDir, attempts[i]!, queue);
-      });
-    }
+    smugglingSuite(() => p, (name) => `${name} still does not end the message`);
   });
 });

@@ -2,8 +2,8 @@
 // smuggling variants never let a second message through; plus dot-unstuffing, SIZE, 8BITMIME, SMTPUTF8.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALICE, startPetrel, type Petrel, type QueueItem } from '../kit/petrel.js';
-import { checkSmuggle, smuggle, SMUGGLING_VARIANTS, type SmuggleAttempt } from '../kit/smuggle.js';
+import { ALICE, startPetrel, type Petrel } from '../kit/petrel.js';
+import { smugglingSuite } from '../kit/smuggle.js';
 import { RawSmtp, quit } from '../kit/raw-smtp.js';
 import { buildMessage, dotStuff, onlyFrom, openSession, queuedFrom, sendMail, tag } from '../kit/mail.js';
 import { runPython } from '../kit/peers.js';
@@ -19,18 +19,7 @@ after(async () => {
 });
 
 describe('end of data and smuggling', () => {
-  // All probes run at once, then one `queue list` serves every check.
-  let attempts: SmuggleAttempt[] = [];
-  let queue: QueueItem[] = [];
-  before(async () => {
-    attempts = await Promise.all(SMUGGLING_VARIANTS.map(([name, seq]) => smuggle(p.ports.mx, name, seq)));
-    queue = await p.queueList();
-  });
-  for (const [i, [name]] of SMUGGLING_VARIANTS.entries()) {
-    test(`${name} neither ends the message nor smuggles a second one`, () => {
-      checkSmuggle(p.dataDir, attempts[i]!, queue);
-    });
-  }
+  smugglingSuite(() => p, (name) => `${name} neither ends the message nor smuggles a second one`);
 
   test('a bare LF inside DATA is refused with 5xx and nothing is queued', async () => {
     const from = `${tag('bare-lf')}@remote.test`;

@@ -1,7 +1,8 @@
 // SMTP smuggling probes: a message whose body holds a fake end-of-data followed by a whole second
 // transaction from an "evil" sender. check() fails if the fake end was honoured or evil got queued.
 import assert from 'node:assert/strict';
-import type { QueueItem } from './petrel.js';
+import { before, test } from 'node:test';
+import type { Petrel, QueueItem } from './petrel.js';
 import { openSession, tag } from './mail.js';
 import { readStoredBody } from './store.js';
 
@@ -58,5 +59,22 @@ export function checkSmuggle(dataDir: string, a: SmuggleAttempt, queue: QueueIte
   for (const m of mine) {
     const body = readStoredBody(dataDir, m.id).toString('latin1');
     assert.ok(body.includes('smuggled'), `${a.name}: message cut short at the variant: ${JSON.stringify(body)}`);
+  }
+}
+
+/**
+ * Registers one test per variant (inside the caller's describe): all probes run at once against the
+ * MX port, then one `queue list` serves every check. `title` names what each test proves.
+ */
+export function smugglingSuite(server: () => Petrel, title: (variant: string) => string): void {
+  let attempts: SmuggleAttempt[] = [];
+  let queue: QueueItem[] = [];
+  before(async () => {
+    const p = server();
+    attempts = await Promise.all(SMUGGLING_VARIANTS.map(([name, seq]) => smuggle(p.ports.mx, name, seq)));
+    queue = await p.queueList();
+  });
+  for (const [i, [name]] of SMUGGLING_VARIANTS.entries()) {
+    test(title(name), () => checkSmuggle(server().dataDir, attempts[i]!, queue));
   }
 }

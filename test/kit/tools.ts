@@ -37,30 +37,37 @@ export function requireTool(cmd: string): string {
  * `const r = await runTool('swaks', ['--server', `127.0.0.1:${port}`, '--quit-after', 'EHLO'])`.
  */
 export function runTool(cmd: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
-  const path = requireTool(cmd);
+  const child = spawn(requireTool(cmd), args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: 'pipe' });
+  child.stdin.on('error', () => undefined); // the tool may exit before reading all input
+  child.stdin.end(opts.input ?? '');
+  return collect(child, cmd, opts.timeoutMs ?? 30_000, 'reject');
+}
+
+/**
+ * Gathers a child's output until it closes, killing it with SIGKILL after `timeoutMs`. A spawn
+ * error either rejects or, for a tool left running in the background, is noted in its stderr.
+ */
+function collect(child: ChildProcess, cmd: string, timeoutMs: number, spawnError: 'reject' | 'record'): Promise<ToolResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  child.stdout!.on('data', (b: Buffer) => out.push(b));
+  child.stderr!.on('data', (b: Buffer) => err.push(b));
   return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: 'pipe' });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 30_000);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => {
+      if (spawnError === 'record') return err.push(Buffer.from(String(e)));
       clearTimeout(timer);
       reject(new Error(`cannot run ${cmd}: ${e.message}`));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      resolve({ code, signal, stdout, stderr, timedOut });
+      resolve({ code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), timedOut });
     });
-    child.stdin.on('error', () => undefined); // the tool may exit before reading all input
-    child.stdin.end(opts.input ?? '');
   });
 }
 
@@ -79,25 +86,8 @@ export interface RunningTool {
 
 /** Starts `cmd args` without waiting; it is killed with SIGKILL after `timeoutMs` (default 120 s). */
 export function startTool(cmd: string, args: string[], timeoutMs = 120_000): RunningTool {
-  const path = requireTool(cmd);
-  const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, timeoutMs);
-  child.stdout!.on('data', (b: Buffer) => out.push(b));
-  child.stderr!.on('data', (b: Buffer) => err.push(b));
-  const done = new Promise<ToolResult>((resolve) => {
-    child.on('error', (e) => err.push(Buffer.from(String(e))));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
-      resolve({ code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), timedOut });
-    });
-  });
+  const child = spawn(requireTool(cmd), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = collect(child, cmd, timeoutMs, 'record');
   return {
     child,
     done,
