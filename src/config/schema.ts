@@ -109,6 +109,153 @@ const queueSchema = z.strictObject({
   memoryBodyLimit: nonNegativeInt.default(262_144),
 });
 
+/** A DNS server as "ip" or "ip:port" ("[v6]:port" for IPv6 with a port). */
+const dnsServer = z.string().refine((value) => parseHostPort(value, 53) !== null, { error: 'must be ip or ip:port' });
+
+const dnsSchema = z.strictObject({
+  /** Resolvers to ask, in order; empty means those of /etc/resolv.conf. */
+  servers: z.array(dnsServer).default([]),
+  /** Time to wait for one answer before trying the next server. */
+  timeoutMs: positiveInt.max(60_000).default(3000),
+  /** Rounds over the server list before a lookup fails with TIMEOUT. */
+  attempts: positiveInt.max(10).default(2),
+  /** Cached answers live for their TTL, clamped to these bounds (negative answers use the SOA minimum). */
+  minTtlSeconds: nonNegativeInt.default(0),
+  maxTtlSeconds: positiveInt.default(86_400),
+  /** Entries kept in the answer cache (least recently used go first). */
+  cacheSize: positiveInt.default(10_000),
+});
+
+const secretFields = {
+  /** The secret itself, or the name of an environment variable holding it (exactly one). */
+  password: z.string().min(1).optional(),
+  passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+};
+
+/** OAuth2 refresh-token flow for XOAUTH2 (Google Workspace, Microsoft 365). */
+const oauthSchema = z.strictObject({
+  /** Token endpoint, e.g. https://oauth2.googleapis.com/token. */
+  tokenUrl: z.url(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  clientSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  refreshToken: z.string().min(1).optional(),
+  refreshTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  /** Space-separated scopes, when the provider wants them on refresh (Microsoft does). */
+  scope: z.string().optional(),
+});
+
+const relayAuthSchema = z.strictObject({
+  user: z.string().min(1),
+  ...secretFields,
+  oauth: oauthSchema.optional(),
+  /** Mechanisms to use, in order of preference, when the server offers them. */
+  mechanisms: z.array(z.enum(['XOAUTH2', 'CRAM-MD5', 'PLAIN', 'LOGIN'])).optional(),
+});
+
+/** A relay host: the smarthost, or the target of a transport override. */
+const relaySchema = z.strictObject({
+  /** Host name or IP; a name is resolved with A/AAAA (never MX). */
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  /** starttls: STARTTLS required; implicit: TLS from connect (465); none: plaintext (loopback only, please). */
+  tls: z.enum(['starttls', 'implicit', 'opportunistic', 'none']).default('starttls'),
+  /** Verify the relay's certificate (name and chain). */
+  verify: z.boolean().default(true),
+  auth: relayAuthSchema.optional(),
+});
+
+const transportSchema = relaySchema.extend({
+  /** Recipient domain this applies to; ".example.com" also matches every subdomain. */
+  domain: z.string().min(1).transform((d) => d.toLowerCase()),
+});
+
+const sourceSchema = z.strictObject({
+  /** Local IP to bind outgoing connections to. */
+  address: z.string().refine((value) => isIP(value) !== 0, { error: 'must be an IP address' }),
+  /** EHLO name used from this address (should match its PTR); defaults to hostname. */
+  helo: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional(),
+});
+
+const tlsPolicySchema = z.strictObject({
+  domain: z.string().min(1).transform((d) => d.toLowerCase()),
+  /** none: never STARTTLS; opportunistic; required: TLS, any certificate; verify: TLS with a valid certificate for the MX name. */
+  mode: z.enum(['none', 'opportunistic', 'required', 'verify']),
+});
+
+const retrySchema = z.strictObject({
+  /** First retry after about this long; each later one waits twice as long (Postfix minimal_backoff_time). */
+  minBackoffSeconds: positiveInt.default(300),
+  /** Never wait longer than this between attempts (Postfix maximal_backoff_time). */
+  maxBackoffSeconds: positiveInt.default(4000),
+  /** Random spread added to each wait, as a fraction of it. */
+  jitter: z.number().min(0).max(1).default(0.2),
+  /** A message still undelivered after this long is bounced with 4.4.7 (Postfix maximal_queue_lifetime). */
+  maxLifetimeSeconds: positiveInt.default(432_000),
+  /** Longest "retry after N" hint in a 4xx reply we honour. */
+  maxHintSeconds: positiveInt.default(86_400),
+});
+
+const concurrencySchema = z.strictObject({
+  /** Concurrent outgoing connections in total. */
+  global: positiveInt.max(10_000).default(100),
+  /** Concurrent connections to one destination (an MX host set, a relay). */
+  perDestination: positiveInt.max(1000).default(20),
+  /** Recipients in one transaction (Postfix smtp_destination_recipient_limit is 50). */
+  recipientsPerTransaction: positiveInt.max(1000).default(50),
+  /** Transactions on one connection before it is closed and a new one opened. */
+  messagesPerConnection: positiveInt.max(10_000).default(100),
+  /** Recipients held in memory ready for delivery (the active set). */
+  readySetSize: positiveInt.default(10_000),
+});
+
+const deliverySchema = z.strictObject({
+  /** Run the delivery scheduler in `petrel serve`. */
+  enabled: z.boolean().default(true),
+  /** Our EHLO name when no source says otherwise; defaults to hostname. */
+  helo: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional(),
+  /** Local addresses to send from, rotated per connection; empty lets the OS choose. */
+  sources: z.array(sourceSchema).default([]),
+  /** TCP port of MX hosts; only tests and private networks change it. */
+  mxPort: z.number().int().min(1).max(65535).default(25),
+  /** Send everything through this relay instead of looking up MX records. */
+  smarthost: relaySchema.optional(),
+  /** Per-domain routes, like Postfix transport_maps; the most specific domain wins. */
+  transports: z.array(transportSchema).default([]),
+  tls: z
+    .strictObject({
+      /** Default for MX delivery: opportunistic STARTTLS, certificate not checked. */
+      mode: z.enum(['none', 'opportunistic', 'required', 'verify']).default('opportunistic'),
+      /** Per-domain overrides. */
+      policies: z.array(tlsPolicySchema).default([]),
+      /** Extra CA certificate files (PEM) trusted when verifying peers, relays and MTA-STS hosts. */
+      caFiles: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  mtaSts: z
+    .strictObject({
+      /** Fetch and enforce MTA-STS policies (RFC 8461). */
+      enabled: z.boolean().default(true),
+      /** HTTPS port of mta-sts.<domain>; only tests change it. */
+      port: z.number().int().min(1).max(65535).default(443),
+      fetchTimeoutMs: positiveInt.default(10_000),
+    })
+    .prefault({}),
+  retry: retrySchema.prefault({}),
+  concurrency: concurrencySchema.prefault({}),
+  /** After this many connection failures in a row, a destination's queue waits deadBackoffSeconds. */
+  deadDestinationFailures: positiveInt.default(5),
+  deadBackoffSeconds: positiveInt.default(300),
+  /** Send a delay DSN (NOTIFY=DELAY) once a recipient has waited this long; 0 never. */
+  delayWarningSeconds: nonNegativeInt.default(14_400),
+  /** More Received headers than this means a mail loop: bounce 5.4.6 (Postfix hopcount_limit). */
+  maxReceivedHeaders: positiveInt.default(50),
+  /** Per-phase client timeouts in seconds (RFC 5321 §4.5.3.2); unset phases use the defaults. */
+  timeouts: z.partialRecord(z.enum(['connect', 'greeting', 'ehlo', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'data-block', 'data-end', 'rset', 'quit']), positiveInt).default({}),
+  /** How often the scheduler looks for due mail when it has not been woken. */
+  pollIntervalMs: positiveInt.max(60_000).default(1000),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -129,10 +276,31 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   auth: authSchema.prefault({}),
   queue: queueSchema.prefault({}),
+  dns: dnsSchema.prefault({}),
+  delivery: deliverySchema.prefault({}),
   log: logSchema.prefault({}),
 });
 
 export type PetrelConfig = z.infer<typeof configSchema>;
 export type ListenerConfig = z.infer<typeof listenerSchema>;
 export type AuthConfig = PetrelConfig['auth'];
+export type DnsConfig = PetrelConfig['dns'];
+export type DeliveryConfig = PetrelConfig['delivery'];
+export type RelayConfig = z.infer<typeof relaySchema>;
 export type LogLevel = PetrelConfig['log']['level'];
+
+/** Split "host", "host:port" or "[v6]:port"; null when the host part is not an IP literal. */
+export function parseHostPort(value: string, defaultPort: number): { host: string; port: number } | null {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return checked(bracketed[1]!, bracketed[2], defaultPort, 6);
+  if (isIP(value) !== 0) return { host: value, port: defaultPort };
+  const colon = value.lastIndexOf(':');
+  if (colon < 0) return null;
+  return checked(value.slice(0, colon), value.slice(colon + 1), defaultPort, 4);
+}
+
+function checked(host: string, port: string | undefined, defaultPort: number, family: 4 | 6) {
+  const n = port === undefined ? defaultPort : Number(port);
+  if (isIP(host) !== family || !Number.isInteger(n) || n < 1 || n > 65535) return null;
+  return { host, port: n };
+}

@@ -26,17 +26,27 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
      VALUES (@id, @direction, 'queued', @receivedAt, @sender, @size, @envelope, @body, @bodyPath)`,
   );
   const insertRecipient = db.prepare(
-    `INSERT INTO recipients (message_id, idx, address, notify, orcpt, state)
-     VALUES (?, ?, ?, ?, ?, 'queued')`,
+    `INSERT INTO recipients (message_id, idx, address, domain, notify, orcpt, state, next_attempt_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return db.transaction((batch: readonly PendingMessage[]) => {
     for (const message of batch) {
       insertMessage.run(messageRow(message));
+      // Inbound mail is stored for local mailboxes; outbound recipients are due at once.
+      const inbound = directionOf(message.envelope) === 'inbound';
+      const state = inbound ? 'stored' : 'queued';
+      const due = inbound ? null : message.envelope.receivedAt;
       message.envelope.recipients.forEach((rcpt, idx) => {
-        insertRecipient.run(message.id, idx, rcpt.address, rcpt.notify?.join(',') ?? null, rcpt.orcpt ?? null);
+        const notify = rcpt.notify?.join(',') ?? null;
+        insertRecipient.run(message.id, idx, rcpt.address, domainOf(rcpt.address), notify, rcpt.orcpt ?? null, state, due);
       });
     }
   });
+}
+
+/** The lower-cased domain of an address (everything after the last @). */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
 function messageRow({ id, envelope, body }: PendingMessage) {

@@ -40,4 +40,61 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX recipients_due ON recipients (state, next_attempt_at);
   `,
+  // Outbound delivery (issue 3). Recipient states: queued | deferred (waiting for next_attempt_at)
+  // | active (in a delivery attempt) | held | delivered | relayed | bounced | expired | stored
+  // (inbound, kept for local mailboxes). dsn_pending marks a final state whose DSN is not yet queued.
+  `
+  ALTER TABLE recipients ADD COLUMN domain TEXT NOT NULL DEFAULT '';
+  ALTER TABLE recipients ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE recipients ADD COLUMN last_attempt_at INTEGER;
+  ALTER TABLE recipients ADD COLUMN last_code INTEGER;
+  ALTER TABLE recipients ADD COLUMN last_enhanced TEXT;
+  ALTER TABLE recipients ADD COLUMN last_text TEXT;
+  ALTER TABLE recipients ADD COLUMN last_remote INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE recipients ADD COLUMN last_mta TEXT;
+  ALTER TABLE recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE recipients ADD COLUMN dsn_pending INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE recipients ADD COLUMN final_at INTEGER;
+  UPDATE recipients SET domain = lower(substr(address, instr(address, '@') + 1));
+  UPDATE recipients SET state = 'stored'
+    WHERE message_id IN (SELECT id FROM messages WHERE direction = 'inbound');
+  UPDATE recipients SET next_attempt_at = (SELECT received_at FROM messages WHERE id = message_id)
+    WHERE state = 'queued';
+  CREATE INDEX recipients_domain ON recipients (domain, state);
+  CREATE INDEX recipients_dsn ON recipients (dsn_pending) WHERE dsn_pending = 1;
+  CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,             -- the recipient
+    at INTEGER NOT NULL,              -- ms since epoch, start of the attempt
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,            -- delivered | relayed | deferred | bounced
+    route TEXT NOT NULL,              -- mx | smarthost | transport | local
+    mx TEXT, ip TEXT, port INTEGER, local_ip TEXT,
+    tls TEXT,                         -- protocol version, or NULL for plaintext
+    code INTEGER, enhanced TEXT, text TEXT,
+    remote INTEGER NOT NULL,          -- 1 when code and text came from the peer
+    phase TEXT
+  );
+  CREATE INDEX attempts_message ON attempts (message_id, idx);
+  CREATE TABLE mta_sts_policies (
+    domain TEXT PRIMARY KEY,
+    policy_id TEXT NOT NULL,          -- the id= of the _mta-sts TXT record
+    mode TEXT NOT NULL,               -- enforce | testing | none
+    mx TEXT NOT NULL,                 -- JSON array of mx patterns
+    max_age INTEGER NOT NULL,         -- seconds
+    fetched_at INTEGER NOT NULL,      -- ms since epoch
+    text TEXT NOT NULL                -- the policy as served
+  );
+  CREATE TABLE tls_sessions (
+    day TEXT NOT NULL,                -- UTC date, YYYY-MM-DD (TLS-RPT reports per day)
+    policy_domain TEXT NOT NULL,
+    policy_type TEXT NOT NULL,        -- sts | no-policy-found
+    result TEXT NOT NULL,             -- success, or an RFC 8460 result-type
+    mx TEXT NOT NULL DEFAULT '',
+    ip TEXT NOT NULL DEFAULT '',
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, policy_domain, policy_type, result, mx, ip)
+  );
+  `,
 ];

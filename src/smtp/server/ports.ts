@@ -53,8 +53,9 @@ export interface Envelope {
   authUser: string | null;
   client: { address: string; port: number; helo: string; reverseName?: string };
   tls: { protocol: string; cipher: string } | null;
-  role: ListenerRole;
-  listener: string; // "address:port" of the listener
+  /** The listener's role, or 'local' for mail Petrel made itself (DSNs, `petrel send`, the API). */
+  role: ListenerRole | 'local';
+  listener: string; // "address:port" of the listener, or the local source (e.g. "dsn", "cli")
   receivedAt: number; // ms since epoch
 }
 
