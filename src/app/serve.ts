@@ -12,10 +12,12 @@ import { openDatabase, type Db } from '../store/db.js';
 import { StoreDirectory } from '../store/directory.js';
 import { databasePath } from '../store/paths.js';
 import { CertificateStore } from '../tls/certificates.js';
+import { startDelivery, type RunningDelivery } from './delivery.js';
 import type { Logger } from '../util/log.js';
 
 export interface RunningServer {
   listeners: SmtpListener[];
+  delivery: RunningDelivery;
   close(): Promise<void>;
 }
 
@@ -29,25 +31,31 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   const certificates = await CertificateStore.load({ tls: config.tls, hostname: config.hostname, dataDir: config.dataDir, log });
   if (certificates.selfSignedNote) log.warn({ event: 'tls-self-signed' }, certificates.selfSignedNote);
   certificates.watch();
-  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit });
-  const deps = serverDeps(config, db, queue, certificates, log);
+  let wakeScheduler = () => {};
+  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => wakeScheduler() });
+  const directory = new StoreDirectory(db);
+  const deps = serverDeps(config, db, directory, queue, certificates, log);
   const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
+  const delivery = startDelivery(config, db, queue, directory, log);
+  wakeScheduler = () => delivery.scheduler.wake();
+  const close = () => shutdown(listeners, delivery, queue, certificates, db);
   try {
     await Promise.all(listeners.map((l) => l.listen()));
   } catch (err) {
-    await shutdown(listeners, queue, certificates, db);
+    await close();
     throw err;
   }
   for (const l of listeners) log.info({ event: 'listening', listener: l.spec.name, role: l.spec.role, address: l.spec.address, port: l.port }, 'listening');
-  return { listeners, close: () => shutdown(listeners, queue, certificates, db) };
+  if (!config.delivery.enabled) log.warn({ event: 'delivery-disabled' }, 'delivery is disabled (delivery.enabled: false): mail is queued, not sent');
+  return { listeners, delivery, close };
 }
 
-function serverDeps(config: PetrelConfig, db: Db, queue: QueueWriter, certs: CertificateStore, log: Logger): ServerDeps {
+function serverDeps(config: PetrelConfig, db: Db, directory: StoreDirectory, queue: QueueWriter, certs: CertificateStore, log: Logger): ServerDeps {
   const { limits, auth } = config;
   const authenticator = new StoreAuthenticator(db, config.dataDir, auth);
   return {
     hostname: config.hostname,
-    directory: new StoreDirectory(db),
+    directory,
     authenticator,
     sink: queue,
     tlsOptions: () => certs.serverOptions(),
@@ -84,8 +92,9 @@ function listenerSpec(config: PetrelConfig, l: PetrelConfig['listeners'][number]
   };
 }
 
-async function shutdown(listeners: SmtpListener[], queue: QueueWriter, certs: CertificateStore, db: Db): Promise<void> {
+async function shutdown(listeners: SmtpListener[], delivery: RunningDelivery, queue: QueueWriter, certs: CertificateStore, db: Db): Promise<void> {
   await Promise.all(listeners.map((l) => l.close()));
+  await delivery.close();
   await queue.close();
   certs.close();
   db.close();

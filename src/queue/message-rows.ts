@@ -10,6 +10,8 @@ export interface PendingMessage {
   id: string;
   envelope: Envelope;
   body: StoredBody;
+  /** Overrides directionOf(envelope): local delivery stores submitted mail as inbound. */
+  direction?: Direction;
 }
 
 export type Direction = 'inbound' | 'outbound';
@@ -33,7 +35,7 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
     for (const message of batch) {
       insertMessage.run(messageRow(message));
       // Inbound mail is stored for local mailboxes; outbound recipients are due at once.
-      const inbound = directionOf(message.envelope) === 'inbound';
+      const inbound = (message.direction ?? directionOf(message.envelope)) === 'inbound';
       const state = inbound ? 'stored' : 'queued';
       const due = inbound ? null : message.envelope.receivedAt;
       message.envelope.recipients.forEach((rcpt, idx) => {
@@ -49,10 +51,10 @@ export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
-function messageRow({ id, envelope, body }: PendingMessage) {
+function messageRow({ id, envelope, body, direction }: PendingMessage) {
   return {
     id,
-    direction: directionOf(envelope),
+    direction: direction ?? directionOf(envelope),
     receivedAt: envelope.receivedAt,
     sender: envelope.sender,
     size: body.size,

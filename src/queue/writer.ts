@@ -7,7 +7,7 @@ import type { Db } from '../store/db.js';
 import { BodyAccumulator } from './body.js';
 import { COMMIT_WORKER_SCRIPT, CommitThread } from './commit-thread.js';
 import { GroupCommit } from './group-commit.js';
-import { prepareStoredIds } from './message-rows.js';
+import { prepareStoredIds, type Direction } from './message-rows.js';
 import { QueuedMessageWriter } from './message-writer.js';
 import { QueueIdGenerator } from './queue-id.js';
 import { ensureSpoolDirectory } from './spool.js';
@@ -18,6 +18,8 @@ export const DEFAULT_MEMORY_BODY_LIMIT = 256 * 1024;
 
 export interface QueueWriterOptions {
   memoryBodyLimit?: number;
+  /** Called after each message is durable, e.g. to wake the delivery scheduler. */
+  onCommit?: (id: string) => void;
 }
 
 /**
@@ -33,11 +35,13 @@ export class QueueWriter implements MessageSink {
   private readonly thread: CommitThread;
   private readonly spoolDir: string;
   private readonly memoryBodyLimit: number;
+  private readonly onCommit: ((id: string) => void) | undefined;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(db: Db, dataDir: string, opts: QueueWriterOptions = {}) {
     this.memoryBodyLimit = opts.memoryBodyLimit ?? DEFAULT_MEMORY_BODY_LIMIT;
+    this.onCommit = opts.onCommit;
     if (!Number.isSafeInteger(this.memoryBodyLimit) || this.memoryBodyLimit < 0) {
       throw new RangeError(`queue: memoryBodyLimit must be a non-negative integer, got ${this.memoryBodyLimit}`);
     }
@@ -53,10 +57,11 @@ export class QueueWriter implements MessageSink {
     return this.group.flushCount;
   }
 
-  open(envelope: Envelope): QueuedMessageWriter {
+  /** Start a message; `direction` overrides the one its role implies (local delivery stores inbound). */
+  open(envelope: Envelope, opts: { direction?: Direction } = {}): QueuedMessageWriter {
     const id = this.ids.next();
     const body = new BodyAccumulator(join(this.spoolDir, id), this.memoryBodyLimit);
-    return new QueuedMessageWriter(id, body, () => this.persist(id, envelope, body));
+    return new QueuedMessageWriter(id, body, () => this.persist(id, envelope, body, opts.direction));
   }
 
   /** Resolves when no commit is in progress (for shutdown: stop accepting first, then await this). */
@@ -71,11 +76,12 @@ export class QueueWriter implements MessageSink {
     await this.thread.close();
   }
 
-  private async persist(id: string, envelope: Envelope, body: BodyAccumulator): Promise<string> {
+  private async persist(id: string, envelope: Envelope, body: BodyAccumulator, direction?: Direction): Promise<string> {
     this.inFlight++; // before the first await, so flushed() called right after commit() waits
     try {
       const stored = await body.finish();
-      await this.group.submit({ id, envelope, body: stored });
+      await this.group.submit({ id, envelope, body: stored, ...(direction ? { direction } : {}) });
+      this.onCommit?.(id);
       return id;
     } catch (error) {
       body.discard(); // the rows were not written, so the spool file must go too

@@ -34,6 +34,11 @@ export class StoreDirectory implements Directory {
     return isUser ? 'accept' : 'unknown-user';
   }
 
+  /** Is mail for `domain` stored here (a local domain)? Used by delivery routing. */
+  isLocalDomain(domain: string): boolean {
+    return this.localDomain.get(domain.toLowerCase()) !== undefined;
+  }
+
   maySendAs(user: string, address: string): boolean {
     const name = normalizeUserName(user);
     const parts = splitAddress(address);

@@ -61,6 +61,8 @@ export interface ClientAuth {
   password?: string;
   /** For XOAUTH2: returns a fresh access token; called once per AUTH attempt. */
   token?: () => Promise<string>;
+  /** Called by delivery (not the client) after the server refused a token, to force a refresh. */
+  invalidate?: () => void;
   /** Mechanisms we may use, in order of preference; the first one the server offers is used. */
   mechanisms?: Array<'XOAUTH2' | 'CRAM-MD5' | 'PLAIN' | 'LOGIN'>;
 }
@@ -78,8 +80,11 @@ export interface ConnectOptions {
   tls: ClientTls;
   auth?: ClientAuth;
   timeouts?: Partial<ClientTimeouts>;
-  /** Every line sent ('C') and received ('S'), without CRLF; message bodies are not passed. */
-  transcript?: (direction: 'C' | 'S', line: string) => void;
+  /**
+   * Every line sent ('C') and received ('S'), without CRLF; message bodies are not passed.
+   * `write` numbers the socket writes: commands sent in one pipelined group share it.
+   */
+  transcript?: (direction: 'C' | 'S', line: string, write: number) => void;
 }
 
 /** What the peer told us about itself, after EHLO (and again after STARTTLS). */

@@ -1,0 +1,59 @@
+// The Deliver function the scheduler calls: refuses looping mail (too many Received headers, 5.4.6),
+// routes the job's domain, then hands it to local or remote delivery. Route failures apply to every
+// recipient of the job. Never rejects.
+import type { Logger } from '../util/log.js';
+import type { DeliveryJob, RecipientResult } from './job.js';
+import type { LocalDelivery } from './local.js';
+import type { RemoteDelivery } from './remote.js';
+import type { Router } from './router.js';
+import type { Outcome } from '../smtp/client/types.js';
+
+export interface DelivererDeps {
+  router: Router;
+  local: LocalDelivery;
+  remote: RemoteDelivery;
+  maxReceivedHeaders: number;
+  log: Logger;
+}
+
+/** Build the scheduler's Deliver function. */
+export function createDeliverer(deps: DelivererDeps) {
+  return async (job: DeliveryJob): Promise<RecipientResult[]> => {
+    const startedAt = Date.now();
+    const hops = await countReceived(job);
+    if (hops > deps.maxReceivedHeaders) {
+      return failAll(job, startedAt, { code: 554, enhanced: '5.4.6', text: `mail loop: ${hops} Received headers (more than ${deps.maxReceivedHeaders})`, remote: false, phase: 'connect' });
+    }
+    const route = await deps.router.route(job.domain);
+    if (route.kind === 'fail') return failAll(job, startedAt, route.outcome);
+    if (route.kind === 'local') return deps.local.deliver(job);
+    return deps.remote.deliver(route, job);
+  };
+}
+
+function failAll(job: DeliveryJob, startedAt: number, outcome: Outcome): RecipientResult[] {
+  const attempt = { startedAt, durationMs: Date.now() - startedAt, route: 'mx' as const };
+  return job.recipients.map((r) => ({ idx: r.idx, outcome, attempt }));
+}
+
+const HEADER_LIMIT = 256 * 1024;
+
+/** Received fields in the header section (read from the start of the body, at most 256 KiB). */
+export async function countReceived(job: DeliveryJob): Promise<number> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stream = job.body();
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= HEADER_LIMIT || chunk.includes('\r\n\r\n')) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  const text = Buffer.concat(chunks).toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  const header = end < 0 ? text : text.slice(0, end + 2);
+  return (header.match(/^Received:/gim) ?? []).length;
+}

@@ -1,0 +1,36 @@
+// Route types: where a recipient domain's mail goes. A remote route is an ordered list of hosts
+// (IP, port, TLS rules) sharing one destination key, which concurrency and dead-host backoff use.
+import type { ClientAuth, ClientTls, Outcome } from '../smtp/client/types.js';
+import type { StsDecision } from './mta-sts.js';
+
+export interface TargetHost {
+  name: string; // MX or relay host name (the IP itself for an IP literal)
+  ip: string;
+  port: number;
+  tls: ClientTls;
+  /** MX delivery under MTA-STS or not: what to count for TLS-RPT. */
+  sts?: StsDecision;
+}
+
+export interface RemoteRoute {
+  kind: 'remote';
+  via: 'mx' | 'smarthost' | 'transport';
+  /** Destination key: "mx:" + the MX host set, or "relay:" + host:port. */
+  key: string;
+  /** The recipient domain whose policy (MTA-STS, TLS-RPT) applies. */
+  policyDomain: string;
+  hosts: TargetHost[];
+  auth?: ClientAuth;
+  /** After a failed STARTTLS under opportunistic TLS, try the same host again in plaintext. */
+  plaintextFallback: boolean;
+}
+
+export type Route =
+  | { kind: 'local' }
+  | RemoteRoute
+  | { kind: 'fail'; outcome: Outcome };
+
+/** A routing failure: 5xx bounces now, 4xx waits; `phase` is connect since no host was reached. */
+export function routeFailure(code: number, enhanced: string, text: string): Route {
+  return { kind: 'fail', outcome: { code, enhanced, text, remote: false, phase: 'connect' } };
+}

@@ -1,0 +1,167 @@
+// The scheduler's SQL: claim due recipients (state → active), load a message for delivery, write
+// attempt results back in one transaction, and put interrupted deliveries back after a crash.
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Envelope } from '../smtp/server/ports.js';
+import type { Db } from '../store/db.js';
+
+/** Recipient states that still wait for delivery. */
+export const PENDING_STATES = ['queued', 'deferred', 'active', 'held'] as const;
+
+export interface DueRecipient {
+  rowid: number;
+  messageId: string;
+  idx: number;
+  address: string;
+  domain: string;
+  notify: string | null;
+  orcpt: string | null;
+  attempts: number;
+  delayNotified: number;
+}
+
+export interface StoredMessage {
+  envelope: Envelope;
+  size: number;
+  receivedAt: number;
+  body: () => Readable;
+}
+
+/** One recipient's new row values after an attempt. */
+export interface RecipientUpdate {
+  messageId: string;
+  idx: number;
+  state: 'queued' | 'deferred' | 'delivered' | 'relayed' | 'bounced' | 'expired';
+  nextAttemptAt: number | null;
+  countsAsAttempt: boolean; // false when we never reached a host (e.g. a paused destination)
+  at: number;
+  code: number;
+  enhanced: string;
+  text: string;
+  remote: boolean;
+  mta: string | null;
+  dsnPending: boolean;
+  delayNotified: boolean;
+  final: boolean;
+}
+
+export interface AttemptRow {
+  messageId: string;
+  idx: number;
+  at: number;
+  durationMs: number;
+  outcome: string;
+  route: string;
+  mx: string | null;
+  ip: string | null;
+  port: number | null;
+  localIp: string | null;
+  tls: string | null;
+  code: number;
+  enhanced: string;
+  text: string;
+  remote: boolean;
+  phase: string;
+}
+
+export class DeliveryStore {
+  private readonly due;
+  private readonly activate;
+  private readonly message;
+  private readonly nextDue;
+  private readonly applyBatch;
+
+  constructor(private readonly db: Db, private readonly dataDir: string) {
+    this.due = db.prepare(
+      `SELECT rowid, message_id AS messageId, idx, address, domain, notify, orcpt, attempts,
+              delay_notified AS delayNotified
+       FROM recipients WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?
+       ORDER BY next_attempt_at LIMIT ?`,
+    );
+    this.activate = db.prepare(`UPDATE recipients SET state = 'active' WHERE rowid = ?`);
+    this.message = db.prepare('SELECT envelope, size, received_at, body, body_path FROM messages WHERE id = ?');
+    this.nextDue = db
+      .prepare(`SELECT min(next_attempt_at) FROM recipients WHERE state IN ('queued', 'deferred')`)
+      .pluck();
+    this.applyBatch = prepareApply(db);
+  }
+
+  /** After a crash, deliveries that were in progress are due again (at least once, never lost). */
+  recoverActive(now: number): number {
+    return this.db
+      .prepare(`UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'active'`)
+      .run(now).changes;
+  }
+
+  /** Take up to `limit` due recipients, oldest due first, and mark them active. */
+  claimDue(now: number, limit: number): DueRecipient[] {
+    return this.db.transaction(() => {
+      const rows = this.due.all(now, limit) as DueRecipient[];
+      for (const row of rows) this.activate.run(row.rowid);
+      return rows;
+    })();
+  }
+
+  /** Earliest next_attempt_at among waiting recipients, or null when none waits. */
+  nextDueAt(): number | null {
+    return (this.nextDue.get() as number | null) ?? null;
+  }
+
+  /** The message for delivery; null when it was deleted meanwhile. */
+  loadMessage(id: string): StoredMessage | null {
+    const row = this.message.get(id) as
+      | { envelope: string; size: number; received_at: number; body: Buffer | null; body_path: string | null }
+      | undefined;
+    if (!row) return null;
+    const path = row.body_path === null ? null : join(this.dataDir, row.body_path);
+    const data = row.body ?? Buffer.alloc(0);
+    return {
+      envelope: JSON.parse(row.envelope) as Envelope,
+      size: row.size,
+      receivedAt: row.received_at,
+      body: () => (path === null ? Readable.from([data]) : createReadStream(path, { highWaterMark: 256 * 1024 })),
+    };
+  }
+
+  /** Write recipient updates and attempt rows in one transaction; messages with nothing pending become done. */
+  apply(updates: readonly RecipientUpdate[], attempts: readonly AttemptRow[]): void {
+    this.applyBatch(updates, attempts);
+  }
+}
+
+function prepareApply(db: Db) {
+  const update = db.prepare(
+    `UPDATE recipients SET state = @state, next_attempt_at = @nextAttemptAt,
+       attempts = attempts + @counts, last_attempt_at = @at, last_code = @code, last_enhanced = @enhanced,
+       last_text = @text, last_remote = @remote, last_mta = @mta, dsn_pending = @dsnPending,
+       delay_notified = max(delay_notified, @delayNotified), final_at = @finalAt
+     WHERE message_id = @messageId AND idx = @idx AND state = 'active'`,
+  );
+  const insertAttempt = db.prepare(
+    `INSERT INTO attempts (message_id, idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls,
+       code, enhanced, text, remote, phase)
+     VALUES (@messageId, @idx, @at, @durationMs, @outcome, @route, @mx, @ip, @port, @localIp, @tls,
+       @code, @enhanced, @text, @remote, @phase)`,
+  );
+  const finishMessage = db.prepare(
+    `UPDATE messages SET state = 'done' WHERE id = ? AND state != 'done' AND NOT EXISTS
+       (SELECT 1 FROM recipients WHERE message_id = ? AND state IN ('queued', 'deferred', 'active', 'held'))`,
+  );
+  return db.transaction((updates: readonly RecipientUpdate[], attempts: readonly AttemptRow[]) => {
+    const messages = new Set<string>();
+    for (const u of updates) {
+      update.run({
+        ...u,
+        counts: u.countsAsAttempt ? 1 : 0,
+        remote: u.remote ? 1 : 0,
+        dsnPending: u.dsnPending ? 1 : 0,
+        delayNotified: u.delayNotified ? 1 : 0,
+        finalAt: u.final ? u.at : null,
+      });
+      if (u.final) messages.add(u.messageId);
+    }
+    for (const a of attempts) insertAttempt.run({ ...a, remote: a.remote ? 1 : 0 });
+    for (const id of messages) finishMessage.run(id, id);
+  });
+}
