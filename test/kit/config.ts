@@ -20,6 +20,9 @@ export interface ConfigOverrides {
   queue?: Record<string, unknown>;
   log?: Record<string, unknown>;
   tls?: Record<string, unknown>;
+  /** Delivery is off unless a test turns it on: no test may send to a resolver it did not start. */
+  delivery?: Record<string, unknown>;
+  dns?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -67,6 +70,8 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     auth: { ...DEFAULT_AUTH, ...o.auth },
     queue: { memoryBodyLimit: 262144, ...o.queue },
     log: { level: 'info', ...o.log },
+    delivery: { enabled: false, ...o.delivery },
+    ...(o.dns ? { dns: o.dns } : {}),
   };
 }
 

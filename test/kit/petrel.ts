@@ -27,6 +27,8 @@ export interface AdminStep {
 
 export interface PetrelOptions extends ConfigOverrides {
   setup?: AdminStep[]; // default: STANDARD_SETUP
+  /** A fixed MX listener port (tests of delivery give every receiver the sender's delivery.mxPort). */
+  mxPort?: number;
 }
 
 export interface QueueRecipient {
@@ -121,10 +123,10 @@ export function runCli(dataDir: string, args: string[], stdin?: string): Promise
 }
 
 /** Connects once (plain or implicit TLS) and reads the first line; true when it is a 220 greeting. */
-async function probe(port: number, timeoutMs: number, tls = false): Promise<boolean> {
+async function probe(port: number, timeoutMs: number, tls = false, host = '127.0.0.1'): Promise<boolean> {
   const sock = tls
-    ? (await import('node:tls')).connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
-    : connect({ host: '127.0.0.1', port });
+    ? (await import('node:tls')).connect({ host, port, rejectUnauthorized: false })
+    : connect({ host, port });
   return new Promise((resolve) => {
     let data = '';
     const finish = (ok: boolean) => {
@@ -149,7 +151,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Starts a server; see Petrel. e.g. `const p = await startPetrel({ limits: { maxRecipients: 3 } })`. */
 export async function startPetrel(opts: PetrelOptions = {}): Promise<Petrel> {
   const [mx, submission, submissions, alt] = await freePorts(4);
-  const ports: Ports = { mx: mx!, submission: submission!, submissions: submissions!, alt: alt! };
+  const ports: Ports = { mx: opts.mxPort ?? mx!, submission: submission!, submissions: submissions!, alt: alt! };
   const dataDir = mkdtempSync(join(tmpdir(), 'petrel-e2e-'));
   const configPath = join(dataDir, 'petrel.yaml'); // the default path, so admin commands read it too
   writeFileSync(configPath, configYaml(ports, opts));
@@ -159,7 +161,8 @@ export async function startPetrel(opts: PetrelOptions = {}): Promise<Petrel> {
       throw new Error(`setup "petrel ${step.args.join(' ')}" failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
     }
   }
-  const server = new ServerProcess(configPath, dataDir, ports);
+  const mxAddress = (opts.listeners?.mx?.['address'] as string | undefined) ?? '127.0.0.1';
+  const server = new ServerProcess(configPath, dataDir, ports, mxAddress);
   await server.start();
   return makeHandle(server, ports, dataDir, configPath, opts.hostname ?? HOSTNAME);
 }
@@ -216,6 +219,7 @@ class ServerProcess {
     private readonly configPath: string,
     private readonly dataDir: string,
     private readonly ports: Ports,
+    private readonly mxAddress = '127.0.0.1',
   ) {}
 
   get logs(): string {
@@ -245,8 +249,8 @@ class ServerProcess {
     child.stdout!.on('data', (b: Buffer) => this.log(b.toString('utf8')));
     child.stderr!.on('data', (b: Buffer) => this.log(b.toString('utf8')));
     const deadline = Date.now() + 20_000;
-    const todo: [number, boolean][] = [
-      [this.ports.mx, false],
+    const todo: [number, boolean, string?][] = [
+      [this.ports.mx, false, this.mxAddress],
       [this.ports.submission, false],
       [this.ports.submissions, true],
       [this.ports.alt, false],
@@ -257,8 +261,8 @@ class ServerProcess {
         await this.kill9();
         throw new Error(`petrel serve did not greet on port ${todo[0]![0]} within 20 s:\n${this.logBuf.slice(-5000)}`);
       }
-      const [port, tls] = todo[0]!;
-      if (await probe(port, 3000, tls)) todo.shift();
+      const [port, tls, host] = todo[0]!;
+      if (await probe(port, 3000, tls, host)) todo.shift();
       else await sleep(100);
     }
   }
