@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { registerDomainCommands } from './commands/domain.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerQueueCommands } from './commands/queue.js';
+import { registerSendCommand } from './commands/send.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUserCommands } from './commands/user.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerDomainCommands(program);
   registerQueueCommands(program);
+  registerSendCommand(program);
   return program;
 }
 

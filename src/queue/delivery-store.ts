@@ -71,6 +71,7 @@ export class DeliveryStore {
   private readonly message;
   private readonly nextDue;
   private readonly applyBatch;
+  private readonly dsnPending;
 
   constructor(private readonly db: Db, private readonly dataDir: string) {
     this.due = db.prepare(
@@ -85,6 +86,12 @@ export class DeliveryStore {
       .prepare(`SELECT min(next_attempt_at) FROM recipients WHERE state IN ('queued', 'deferred')`)
       .pluck();
     this.applyBatch = prepareApply(db);
+    this.dsnPending = db.prepare('SELECT 1 FROM recipients WHERE dsn_pending = 1 LIMIT 1').pluck();
+  }
+
+  /** Whether any DSN waits to be sent (also those an operator asked for with `queue bounce`). */
+  hasPendingDsn(): boolean {
+    return this.dsnPending.get() !== undefined;
   }
 
   /** After a crash, deliveries that were in progress are due again (at least once, never lost). */

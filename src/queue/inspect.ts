@@ -6,6 +6,53 @@ import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import type { Direction } from './message-rows.js';
 
+/** Every recipient state (src/store/schema.ts, second migration). */
+export const RECIPIENT_STATES = [
+  'queued', 'deferred', 'active', 'held', 'delivered', 'relayed', 'bounced', 'expired', 'stored',
+] as const;
+export type RecipientState = (typeof RECIPIENT_STATES)[number];
+
+/** The last reply a recipient got, from the peer or made up by Petrel. */
+export type LastReply = { code: number | null; enhanced: string | null; text: string | null };
+
+/** nextAttemptAt is present only while queued or deferred; lastReply once there was one. */
+export type RecipientSummary = {
+  address: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt?: number;
+  lastReply?: LastReply;
+};
+
+/** One row of the attempts table. */
+export type AttemptRecord = {
+  at: number;
+  durationMs: number;
+  outcome: string;
+  route: string;
+  mx: string | null;
+  ip: string | null;
+  port: number | null;
+  localIp: string | null;
+  tls: string | null;
+  code: number | null;
+  enhanced: string | null;
+  text: string | null;
+  remote: boolean;
+  phase: string | null;
+};
+
+/** A recipient with its DSN parameters and every delivery attempt, oldest first. */
+export type RecipientDetail = RecipientSummary & {
+  notify?: string[];
+  orcpt?: string;
+  lastAttemptAt?: number;
+  lastMta?: string;
+  finalAt?: number;
+  dsnPending: boolean;
+  history: AttemptRecord[];
+};
+
 export type QueueSummary = {
   id: string;
   direction: Direction;
@@ -13,9 +60,21 @@ export type QueueSummary = {
   receivedAt: number;
   sender: string;
   size: number;
-  recipients: { address: string; state: string }[];
+  recipients: RecipientSummary[];
 };
-export type QueueDetail = QueueSummary & { envelope: Envelope; bodyStorage: 'database' | 'spool' };
+export type QueueDetail = Omit<QueueSummary, 'recipients'> & {
+  recipients: RecipientDetail[];
+  envelope: Envelope;
+  bodyStorage: 'database' | 'spool';
+};
+
+/** Filters of listQueue; a message matches when one recipient has both the state and the domain. */
+export interface ListOptions {
+  limit?: number;
+  state?: string;
+  domain?: string;
+  direction?: Direction;
+}
 
 type MessageRow = {
   id: string;
@@ -27,23 +86,52 @@ type MessageRow = {
 };
 const SUMMARY_COLUMNS = 'id, direction, state, received_at, sender, size';
 
-/** Newest messages first (by received time, then id). @example listQueue(db, { limit: 20 }) */
-export function listQueue(db: Db, opts: { limit?: number } = {}): QueueSummary[] {
+type RecipientRow = {
+  idx: number;
+  address: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_code: number | null;
+  last_enhanced: string | null;
+  last_text: string | null;
+};
+type RecipientDetailRow = RecipientRow & {
+  notify: string | null;
+  orcpt: string | null;
+  last_attempt_at: number | null;
+  last_mta: string | null;
+  final_at: number | null;
+  dsn_pending: number;
+};
+const RECIPIENT_COLUMNS = 'idx, address, state, attempts, next_attempt_at, last_code, last_enhanced, last_text';
+const DETAIL_COLUMNS = `${RECIPIENT_COLUMNS}, notify, orcpt, last_attempt_at, last_mta, final_at, dsn_pending`;
+
+/**
+ * Newest messages first (by received time, then id).
+ * @example listQueue(db, { limit: 20, state: 'deferred', domain: 'example.com' })
+ */
+export function listQueue(db: Db, opts: ListOptions = {}): QueueSummary[] {
+  const { where, params } = listFilter(opts);
   const rows = db
-    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM messages ORDER BY received_at DESC, id DESC LIMIT ?`)
-    .all(opts.limit ?? 100) as MessageRow[];
-  const recipientsOf = recipientQuery(db);
-  return rows.map((row) => toSummary(row, recipientsOf(row.id)));
+    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM messages ${where} ORDER BY received_at DESC, id DESC LIMIT ?`)
+    .all(...params, opts.limit ?? 100) as MessageRow[];
+  const recipients = db.prepare(`SELECT ${RECIPIENT_COLUMNS} FROM recipients WHERE message_id = ? ORDER BY idx`);
+  return rows.map((row) => ({
+    ...toSummary(row),
+    recipients: (recipients.all(row.id) as RecipientRow[]).map(toRecipientSummary),
+  }));
 }
 
-/** One message with its envelope and where its body lives, or null if there is no such id. */
+/** One message with its envelope, where its body lives and each recipient's attempts, or null. */
 export function getMessage(db: Db, id: string): QueueDetail | null {
   const row = db
     .prepare(`SELECT ${SUMMARY_COLUMNS}, envelope, body_path IS NOT NULL AS spooled FROM messages WHERE id = ?`)
     .get(id) as (MessageRow & { envelope: string; spooled: number }) | undefined;
   if (!row) return null;
   return {
-    ...toSummary(row, recipientQuery(db)(id)),
+    ...toSummary(row),
+    recipients: recipientDetails(db, id),
     envelope: JSON.parse(row.envelope) as Envelope,
     bodyStorage: row.spooled ? 'spool' : 'database',
   };
@@ -68,12 +156,87 @@ export function countMessages(db: Db): number {
   return db.prepare('SELECT count(*) FROM messages').pluck().get() as number;
 }
 
-function recipientQuery(db: Db): (id: string) => { address: string; state: string }[] {
-  const statement = db.prepare('SELECT address, state FROM recipients WHERE message_id = ? ORDER BY idx');
-  return (id) => statement.all(id) as { address: string; state: string }[];
+function listFilter(opts: ListOptions): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (opts.direction !== undefined) {
+    clauses.push('direction = ?');
+    params.push(opts.direction);
+  }
+  const recipient: string[] = [];
+  if (opts.state !== undefined) {
+    recipient.push('r.state = ?');
+    params.push(opts.state);
+  }
+  if (opts.domain !== undefined) {
+    recipient.push('r.domain = ?');
+    params.push(opts.domain.toLowerCase());
+  }
+  if (recipient.length > 0) {
+    clauses.push(`EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = messages.id AND ${recipient.join(' AND ')})`);
+  }
+  return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, params };
 }
 
-function toSummary(row: MessageRow, recipients: { address: string; state: string }[]): QueueSummary {
+function recipientDetails(db: Db, id: string): RecipientDetail[] {
+  const rows = db
+    .prepare(`SELECT ${DETAIL_COLUMNS} FROM recipients WHERE message_id = ? ORDER BY idx`)
+    .all(id) as RecipientDetailRow[];
+  const history = attemptsByRecipient(db, id);
+  return rows.map((row) => ({
+    ...toRecipientSummary(row),
+    ...present('notify', row.notify === null ? null : row.notify.split(',')),
+    ...present('orcpt', row.orcpt),
+    ...present('lastAttemptAt', row.last_attempt_at),
+    ...present('lastMta', row.last_mta),
+    ...present('finalAt', row.final_at),
+    dsnPending: row.dsn_pending === 1,
+    history: history.get(row.idx) ?? [],
+  }));
+}
+
+type AttemptRow = Omit<AttemptRecord, 'durationMs' | 'localIp' | 'remote'> & {
+  idx: number;
+  duration_ms: number;
+  local_ip: string | null;
+  remote: number;
+};
+
+function attemptsByRecipient(db: Db, id: string): Map<number, AttemptRecord[]> {
+  const rows = db
+    .prepare(
+      `SELECT idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls, code, enhanced, text, remote, phase
+       FROM attempts WHERE message_id = ? ORDER BY idx, at, id`,
+    )
+    .all(id) as AttemptRow[];
+  const byIdx = new Map<number, AttemptRecord[]>();
+  for (const { idx, duration_ms, local_ip, remote, ...rest } of rows) {
+    const list = byIdx.get(idx) ?? [];
+    list.push({ ...rest, durationMs: duration_ms, localIp: local_ip, remote: remote === 1 });
+    byIdx.set(idx, list);
+  }
+  return byIdx;
+}
+
+function toRecipientSummary(row: RecipientRow): RecipientSummary {
+  // A stale next_attempt_at on a held or final row would read as a promise, so it is left out.
+  const waiting = row.state === 'queued' || row.state === 'deferred';
+  const replied = row.last_code !== null || row.last_text !== null;
+  return {
+    address: row.address,
+    state: row.state,
+    attempts: row.attempts,
+    ...present('nextAttemptAt', waiting ? row.next_attempt_at : null),
+    ...(replied ? { lastReply: { code: row.last_code, enhanced: row.last_enhanced, text: row.last_text } } : {}),
+  };
+}
+
+/** `{ [key]: value }` when value is not null, else nothing: JSON views leave absent fields out. */
+function present<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
+  return (value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function toSummary(row: MessageRow): Omit<QueueSummary, 'recipients'> {
   return {
     id: row.id,
     direction: row.direction,
@@ -81,6 +244,5 @@ function toSummary(row: MessageRow, recipients: { address: string; state: string
     receivedAt: row.received_at,
     sender: row.sender,
     size: row.size,
-    recipients,
   };
 }

@@ -78,6 +78,7 @@ export class Scheduler {
         this.opts.log.error({ event: 'queue-claim-failed', err: error }, 'could not read the queue');
       }
     }
+    if (this.opts.onDsnPending && this.opts.store.hasPendingDsn()) this.opts.onDsnPending();
     const again = claimed > 0 && claimed === room ? 0 : this.opts.pollIntervalMs;
     this.timer = setTimeout(() => this.tick(), again);
     this.timer.unref?.();

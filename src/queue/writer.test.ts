@@ -49,7 +49,7 @@ test('a small body is stored in the messages row with its envelope and recipient
   assert.equal(detail.direction, 'outbound');
   assert.equal(detail.size, body.length);
   assert.deepEqual(detail.envelope, envelope);
-  assert.deepEqual(detail.recipients, [
+  assert.deepEqual(detail.recipients.map(({ address, state }) => ({ address, state })), [
     { address: 'bob@example.net', state: 'queued' },
     { address: 'carol@example.net', state: 'queued' },
   ]);

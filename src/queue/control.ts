@@ -1,0 +1,92 @@
+// Operator actions on the queue (retry, hold, release, bounce, delete, flush): each is one SQLite
+// transaction returning how many recipients changed, or null for an unknown id. SQLite errors throw.
+import { unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../store/db.js';
+
+/** What an operator bounce records as the recipient's last reply (RFC 3463 5.3.0: other mail system status). */
+export const OPERATOR_BOUNCE = { code: 554, enhanced: '5.3.0', text: 'bounced by the operator' } as const;
+
+// Recipients in a delivery attempt ('active') are never touched: the attempt's outcome decides them.
+const RETRY = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state IN ('queued', 'deferred')`;
+const HOLD = `UPDATE recipients SET state = 'held' WHERE state IN ('queued', 'deferred')`;
+const RELEASE = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'held'`;
+const FLUSH = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'deferred'`;
+const BOUNCE = `UPDATE recipients SET state = 'bounced', final_at = ?, next_attempt_at = NULL, dsn_pending = 1,
+  last_code = ${OPERATOR_BOUNCE.code}, last_enhanced = '${OPERATOR_BOUNCE.enhanced}',
+  last_text = '${OPERATOR_BOUNCE.text}', last_remote = 0, last_mta = NULL
+  WHERE state IN ('queued', 'deferred', 'held')`;
+const SETTLE = `UPDATE messages SET state = 'done' WHERE id = ? AND NOT EXISTS (SELECT 1 FROM recipients
+  WHERE message_id = ? AND state IN ('queued', 'deferred', 'active', 'held'))`;
+
+/**
+ * Make queued and deferred recipients due now: of message `id`, or of every message when null.
+ * @example retryNow(db, null) // like `postqueue -i` for the whole queue
+ */
+export function retryNow(db: Db, id: string | null, now = Date.now()): number | null {
+  if (id === null) return db.prepare(RETRY).run(now).changes;
+  return updateMessage(db, id, RETRY, [now]);
+}
+
+/** Put the queued and deferred recipients of `id` on hold: the scheduler never picks them. */
+export function hold(db: Db, id: string): number | null {
+  return updateMessage(db, id, HOLD, []);
+}
+
+/** Queue the held recipients of `id` again, due now. */
+export function release(db: Db, id: string, now = Date.now()): number | null {
+  return updateMessage(db, id, RELEASE, [now]);
+}
+
+/** Every deferred recipient of every message becomes due now (like `postqueue -f`). */
+export function flush(db: Db, now = Date.now()): number {
+  return db.prepare(FLUSH).run(now).changes;
+}
+
+/**
+ * Bounce every queued, deferred or held recipient of `id` with 554 5.3.0 and mark its DSN pending;
+ * the message is done once no recipient is pending.
+ */
+export function bounceNow(db: Db, id: string, now = Date.now()): number | null {
+  return db.transaction(() => {
+    const changed = updateMessage(db, id, BOUNCE, [now]);
+    if (changed) db.prepare(SETTLE).run(id, id);
+    return changed;
+  })();
+}
+
+/**
+ * Delete message `id` with its recipients and attempts (ON DELETE CASCADE) and its spool file.
+ * Returns how many recipients it had, or null for an unknown id.
+ */
+export function deleteMessage(db: Db, dataDir: string, id: string): number | null {
+  const removed = db.transaction(() => {
+    const row = db.prepare('SELECT body_path FROM messages WHERE id = ?').get(id) as
+      | { body_path: string | null }
+      | undefined;
+    if (row === undefined) return null;
+    const recipients = db.prepare('SELECT count(*) FROM recipients WHERE message_id = ?').pluck().get(id) as number;
+    db.prepare('DELETE FROM messages WHERE id = ?').run(id);
+    return { recipients, bodyPath: row.body_path };
+  })();
+  if (removed === null) return null;
+  // The row goes first: a file left behind by a crash here is removed by spool recovery at start-up.
+  if (removed.bodyPath !== null) unlinkIfPresent(join(dataDir, removed.bodyPath));
+  return removed.recipients;
+}
+
+/** Run `sql` (an UPDATE ending in a WHERE clause) for the recipients of one message. */
+function updateMessage(db: Db, id: string, sql: string, params: unknown[]): number | null {
+  return db.transaction(() => {
+    if (db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id) === undefined) return null;
+    return db.prepare(`${sql} AND message_id = ?`).run(...params, id).changes;
+  })();
+}
+
+function unlinkIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}

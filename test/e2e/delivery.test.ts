@@ -1,0 +1,159 @@
+// Outbound delivery end to end: a sending Petrel finds receivers through the test DNS server on
+// loopback — a second Petrel and postfix smtp-sinks with injected faults — and the test watches
+// what each side stored: deliveries over STARTTLS, retries, bounces with DSNs back to the sender's
+// MX, delay DSNs, null MX, NXDOMAIN, MX fallback, implicit MX and a 1,000-recipient message.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import PostalMime from 'postal-mime';
+import { attemptsOf, eventually, messagesWhere, submit, untilRecipients } from '../kit/delivery.js';
+import { startDnsServer, type TestDnsServer } from '../kit/dns-server.js';
+import { tag } from '../kit/mail.js';
+import { ALICE, startPetrel, type Petrel } from '../kit/petrel.js';
+import { freePort } from '../kit/ports.js';
+import { startSink, type Sink } from '../kit/sink.js';
+import { readStoredBody } from '../kit/store.js';
+
+const B_IP = '127.0.0.2';
+const OK_IP = '127.0.0.3';
+const TEMP_IP = '127.0.0.4';
+const PERM_IP = '127.0.0.5';
+const DEAD_IP = '127.0.0.6';
+
+describe('outbound delivery through MX records', () => {
+  let dns: TestDnsServer;
+  let a: Petrel;
+  let b: Petrel;
+  let ok: Sink;
+  let perm: Sink;
+  let mxPort: number;
+
+  before(async () => {
+    mxPort = await freePort();
+    dns = await startDnsServer({
+      'b.test': { MX: [{ preference: 10, exchange: 'mx.b.test' }] },
+      'example.test': { MX: [{ preference: 10, exchange: 'mx.b.test' }] },
+      'mx.b.test': { A: [B_IP] },
+      'ok.test': { MX: [{ preference: 10, exchange: 'mx.ok.test' }] },
+      'mx.ok.test': { A: [OK_IP] },
+      'temp.test': { MX: [{ preference: 10, exchange: 'mx.temp.test' }] },
+      'mx.temp.test': { A: [TEMP_IP] },
+      'perm.test': { MX: [{ preference: 10, exchange: 'mx.perm.test' }] },
+      'mx.perm.test': { A: [PERM_IP] },
+      'fallback.test': { MX: [{ preference: 10, exchange: 'dead.fallback.test' }, { preference: 20, exchange: 'mx.ok.test' }] },
+      'dead.fallback.test': { A: [DEAD_IP] },
+      'nullmx.test': { MX: [{ preference: 0, exchange: '.' }] },
+      'implicit.test': { A: [OK_IP] },
+    });
+    b = await startPetrel({
+      mxPort,
+      listeners: { mx: { address: B_IP } },
+      setup: [
+        { args: ['domain', 'add', 'b.test', '--local', '--catch-all'] },
+        { args: ['domain', 'add', 'example.test', '--local', '--catch-all'] },
+      ],
+    });
+    a = await startPetrel({
+      limits: { maxRecipients: 1000 },
+      dns: { servers: [dns.server] },
+      delivery: {
+        enabled: true,
+        mxPort,
+        pollIntervalMs: 200,
+        retry: { minBackoffSeconds: 1, maxBackoffSeconds: 1, jitter: 0 },
+        delayWarningSeconds: 2,
+        mtaSts: { enabled: false },
+      },
+    });
+    ok = await startSink(OK_IP, mxPort);
+    perm = await startSink(PERM_IP, mxPort, ['-f', 'rcpt']);
+  });
+
+  after(async () => {
+    await Promise.allSettled([a?.dispose(), b?.dispose(), ok?.stop(), perm?.stop(), dns?.close()]);
+  });
+
+  test('a submitted message reaches the other Petrel found by MX, over STARTTLS', async () => {
+    const subject = tag('to-b');
+    const id = await submit(a, { to: ['carol@b.test'], subject });
+    await untilRecipients(a, id, ['delivered']);
+    const [attempt] = attemptsOf(a, id);
+    assert.equal(attempt?.mx, 'mx.b.test');
+    assert.equal(attempt?.ip, B_IP);
+    assert.match(attempt?.tls ?? '', /^TLSv1\.[23]$/);
+    assert.equal(attempt?.code, 250);
+    const stored = await eventually(() => messagesWhere(b, "direction = 'inbound' AND sender = ?", ALICE.user)
+      .find((m) => readStoredBody(b.dataDir, m.id).includes(subject)), () => 'message not at B');
+    assert.ok(readStoredBody(b.dataDir, stored.id).toString().includes('with ESMTPS'), 'B saw TLS');
+  });
+
+  test('a permanent failure bounces, and the DSN reaches the sender through its MX', async () => {
+    const id = await submit(a, { to: ['nobody@perm.test'], subject: tag('perm') });
+    const [row] = await untilRecipients(a, id, ['bounced']);
+    assert.equal(row?.lastCode, 500);
+    assert.equal(row?.lastEnhanced, '5.3.0');
+    const report = await eventually(() => {
+      const list = messagesWhere(b, "sender = '' AND direction = 'inbound'");
+      return list.find((m) => readStoredBody(b.dataDir, m.id).toString().includes('nobody@perm.test'));
+    }, () => `no DSN at B; A logs:\n${a.logs.slice(-3000)}`);
+    const raw = readStoredBody(b.dataDir, report.id).toString('utf8');
+    const mail = await PostalMime.parse(raw);
+    assert.match(raw, /Content-Type: multipart\/report; report-type=delivery-status/i);
+    assert.match(raw, /Final-Recipient: rfc822; ?nobody@perm\.test/i);
+    assert.match(raw, /Action: failed/);
+    assert.match(raw, /Status: 5\.3\.0/);
+    assert.match(raw, /Remote-MTA: dns; ?mx\.perm\.test/i);
+    assert.match(raw, /Diagnostic-Code: smtp; ?500 5\.3\.0/);
+    assert.equal(mail.to?.[0]?.address, ALICE.user);
+    assert.match(mail.subject ?? '', /Undelivered/);
+  });
+
+  test('a temporary failure is retried, a delay DSN is sent, and the mail goes once the host recovers', async () => {
+    let temp = await startSink(TEMP_IP, mxPort, ['-r', 'rcpt']);
+    try {
+      const id = await submit(a, { to: ['later@temp.test'], subject: tag('temp') });
+      await eventually(() => {
+        const rows = attemptsOf(a, id);
+        return rows.length >= 2 && rows.every((r) => r.outcome === 'deferred' && r.code === 450);
+      }, () => JSON.stringify(attemptsOf(a, id)));
+      await eventually(() => messagesWhere(b, "sender = '' AND direction = 'inbound'")
+        .find((m) => /Action: delayed/.test(readStoredBody(b.dataDir, m.id).toString()) && readStoredBody(b.dataDir, m.id).includes('later@temp.test')),
+        () => 'no delay DSN at B', 20_000);
+      await temp.stop();
+      temp = await startSink(TEMP_IP, mxPort);
+      await untilRecipients(a, id, ['delivered']);
+      await temp.waitFor(1);
+    } finally {
+      await temp.stop();
+    }
+  });
+
+  test('a null MX bounces at once with 5.1.10, a domain that does not exist with 5.1.2', async () => {
+    const id = await submit(a, { to: ['x@nullmx.test', 'y@nosuch.test'], subject: tag('null') });
+    const rows = await untilRecipients(a, id, ['bounced']);
+    assert.deepEqual(rows.map((r) => [r.lastCode, r.lastEnhanced]), [[556, '5.1.10'], [550, '5.1.2']]);
+    assert.equal(attemptsOf(a, id).length, 2, 'one attempt each, no retry');
+  });
+
+  test('when the preferred MX does not answer, the next MX takes the mail; with no MX, the A record does', async () => {
+    const before = ok.messages().length;
+    const id = await submit(a, { to: ['f@fallback.test'], subject: tag('fallback') });
+    await untilRecipients(a, id, ['delivered']);
+    assert.equal(attemptsOf(a, id).at(-1)?.mx, 'mx.ok.test');
+    const implicit = await submit(a, { to: ['i@implicit.test'], subject: tag('implicit') });
+    const [row] = await untilRecipients(a, implicit, ['delivered']);
+    assert.equal(row?.lastMta, 'implicit.test');
+    await ok.waitFor(before + 2);
+  });
+
+  test('a 1,000-recipient message is split into transactions of 50 recipients', async () => {
+    const before = ok.messages().length;
+    const to = Array.from({ length: 1000 }, (_, i) => `r${i}@ok.test`);
+    const id = await submit(a, { to, subject: tag('thousand') });
+    await untilRecipients(a, id, ['delivered'], 60_000);
+    const got = (await ok.waitFor(before + 20)).slice(before);
+    assert.equal(got.length, 20);
+    assert.ok(got.every((m) => m.rcptArgs.length === 50), JSON.stringify(got.map((m) => m.rcptArgs.length)));
+    const all = new Set(got.flatMap((m) => m.rcptArgs.map((r) => /<([^>]+)>/.exec(r)?.[1])));
+    assert.equal(all.size, 1000);
+  });
+});
