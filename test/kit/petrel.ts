@@ -29,6 +29,8 @@ export interface PetrelOptions extends ConfigOverrides {
   setup?: AdminStep[]; // default: STANDARD_SETUP
   /** A fixed MX listener port (tests of delivery give every receiver the sender's delivery.mxPort). */
   mxPort?: number;
+  /** Extra environment for `petrel serve` (secrets named by *Env config keys). */
+  env?: Record<string, string>;
 }
 
 export interface QueueRecipient {
@@ -162,7 +164,7 @@ export async function startPetrel(opts: PetrelOptions = {}): Promise<Petrel> {
     }
   }
   const mxAddress = (opts.listeners?.mx?.['address'] as string | undefined) ?? '127.0.0.1';
-  const server = new ServerProcess(configPath, dataDir, ports, mxAddress);
+  const server = new ServerProcess(configPath, dataDir, ports, mxAddress, opts.env ?? {});
   await server.start();
   return makeHandle(server, ports, dataDir, configPath, opts.hostname ?? HOSTNAME);
 }
@@ -220,6 +222,7 @@ class ServerProcess {
     private readonly dataDir: string,
     private readonly ports: Ports,
     private readonly mxAddress = '127.0.0.1',
+    private readonly env: Record<string, string> = {},
   ) {}
 
   get logs(): string {
@@ -236,7 +239,7 @@ class ServerProcess {
 
   async start(): Promise<void> {
     const args = [MAIN, 'serve', '--config', this.configPath, '--data-dir', this.dataDir];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
     this.child = child;
     let gone = false;
     this.exited = new Promise((resolve) => {
