@@ -76,7 +76,7 @@ export class SessionOpener {
       if (result.session.info.tls) this.deps.recordTls({ ...base, result: 'success' });
       else if (host.sts.policyType === 'sts') this.deps.recordTls({ ...base, result: 'starttls-not-supported' });
     } else if (result.outcome.phase === 'starttls') {
-      const notOffered = /not offered|not supported/i.test(result.outcome.text);
+      const notOffered = result.outcome.enhanced === '4.7.4'; // the peer does not offer STARTTLS
       this.deps.recordTls({ ...base, result: notOffered ? 'starttls-not-supported' : tlsFailureResult({ message: result.outcome.text }) });
     }
   }
