@@ -136,6 +136,14 @@ describe('maskSecrets', () => {
     assert.equal(config.auth.tokens[0]?.token, 'top-secret');
     assert.ok(!JSON.stringify(masked).includes('top-secret'));
   });
+
+  it('hides relay passwords, OAuth client secrets and refresh tokens', () => {
+    const relay = '{ host: smtp.example.com, auth: { user: u, password: pw-secret, oauth: { tokenUrl: "https://t.example/token", clientId: c, clientSecret: cs-secret, refreshToken: rt-secret } } }';
+    const config = load(`delivery: { smarthost: ${relay}, transports: [{ domain: x.test, host: h.example, auth: { user: u, password: tp-secret } }] }`);
+    const text = JSON.stringify(maskSecrets(config));
+    for (const secret of ['pw-secret', 'cs-secret', 'rt-secret', 'tp-secret']) assert.ok(!text.includes(secret), secret);
+    assert.equal(config.delivery.smarthost?.auth?.password, 'pw-secret');
+  });
 });
 
 function configFileAt(file: string, yaml: string): void {

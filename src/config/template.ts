@@ -93,6 +93,56 @@ auth:
 queue:
   memoryBodyLimit: 262144     # bodies up to this many bytes live in SQLite, larger in <dataDir>/spool
 
+dns:
+  servers: []                 # "ip" or "ip:port"; empty: the nameservers of /etc/resolv.conf
+  timeoutMs: 3000             # per query, then the next server
+  attempts: 2                 # rounds over the server list before TIMEOUT
+  minTtlSeconds: 0            # cached answers live for their TTL, clamped to these bounds
+  maxTtlSeconds: 86400
+  cacheSize: 10000            # answers kept in memory
+
+# Outbound delivery (docs/delivery.md): MX routing, retries, DSNs, relays.
+delivery:
+  enabled: true               # false: mail is queued but not sent
+  # helo: mail.example.com    # EHLO name; default: hostname
+  # Local addresses to send from, rotated per connection, each with its EHLO name (match its PTR):
+  #   - { address: 192.0.2.10, helo: mta1.example.com }
+  sources: []
+  mxPort: 25                  # only tests and private networks change it
+  # Send everything through a relay (Google Workspace, Microsoft 365, an ESP), e.g.
+  #   smarthost: { host: smtp.example-esp.com, port: 587, tls: starttls, auth: { user: apikey, passwordEnv: ESP_KEY } }
+  # tls: starttls (required) | implicit (465) | opportunistic | none; verify: true checks the certificate.
+  # Per-domain routes (like Postfix transport_maps); ".example.com" also covers subdomains:
+  #   - { domain: partner.example, host: 192.0.2.25, port: 25, tls: opportunistic, verify: false }
+  transports: []
+  tls:
+    mode: opportunistic       # MX default: none | opportunistic | required | verify
+    policies: []              # per domain, e.g. [{ domain: bank.example, mode: verify }]
+    caFiles: []               # extra trusted CA files (PEM)
+  mtaSts:
+    enabled: true             # fetch and enforce MTA-STS (RFC 8461)
+    port: 443                 # HTTPS port of mta-sts.<domain>; only tests change it
+    fetchTimeoutMs: 10000
+  retry:
+    minBackoffSeconds: 300    # first retry after about this long, doubling each time
+    maxBackoffSeconds: 4000   # never longer between attempts
+    jitter: 0.2               # up to this fraction added at random
+    maxLifetimeSeconds: 432000  # 5 days, then expired and bounced (4.4.7)
+    maxHintSeconds: 86400     # longest "retry in N" hint from a 4xx reply that is honoured
+  concurrency:
+    global: 100               # outgoing connections in total
+    perDestination: 20        # per MX host set or relay
+    recipientsPerTransaction: 50
+    messagesPerConnection: 100
+    readySetSize: 10000       # recipients held in memory ready for delivery
+  deadDestinationFailures: 5  # failed connections in a row before a destination pauses...
+  deadBackoffSeconds: 300     # ...for this long
+  delayWarningSeconds: 14400  # delay DSN after 4 h (NOTIFY=DELAY or no NOTIFY); 0: never
+  maxReceivedHeaders: 50      # more means a mail loop: bounced 5.4.6
+  # Per-phase client timeouts in seconds, e.g. { connect: 30, data-end: 600 }; unset: RFC 5321 defaults.
+  timeouts: {}
+  pollIntervalMs: 1000        # how often the scheduler looks for due mail
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;
