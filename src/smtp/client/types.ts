@@ -42,7 +42,8 @@ export interface Outcome {
 export interface ClientTls {
   /**
    * none: never STARTTLS; opportunistic: STARTTLS when offered, plaintext otherwise, certificate
-   * not verified; required: STARTTLS must succeed (else 4xx outcome); implicit: TLS from connect (465).
+   * not verified (a handshake that fails is a 4.7.5 outcome: retry with 'none' to fall back to
+   * plaintext); required: STARTTLS must succeed (else 4xx outcome); implicit: TLS from connect (465).
    */
   mode: 'none' | 'opportunistic' | 'required' | 'implicit';
   /** Verify the certificate chain and that it names `servername`; a failure is a 4xx outcome. */
