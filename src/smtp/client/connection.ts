@@ -11,7 +11,6 @@ import type { ClientTimeouts, ConnectOptions, Phase, SessionInfo } from './types
 
 /** The next reply, or why none will come. */
 export type ReadResult = { ok: true; reply: Reply } | { ok: false; failure: Failure };
-type Transcript = NonNullable<ConnectOptions['transcript']>;
 
 const BAD_LINE = /[\r\n]/;
 const CLOSE_GRACE_MS = 2000;
