@@ -36,8 +36,9 @@ export function decide(result: RecipientResult, ctx: DecideContext): RecipientUp
     mta: attempt.mx ?? null,
     delayNotified: false,
   };
-  if (outcome.code < 400) return { ...base, ...success(result, ctx) };
+  if (outcome.code >= 200 && outcome.code < 300) return { ...base, ...success(result, ctx) };
   if (outcome.code >= 500) return { ...base, ...final('bounced', ctx) };
+  // 4xx, and anything else a broken path let through (never delivered on a 1xx or 3xx): defer.
   const next = nextRetry(ctx.retry, { now: ctx.now, receivedAt: ctx.receivedAt, attempts: ctx.attempts + 1, text: outcome.text });
   if (next.kind === 'expire') return { ...base, ...final('expired', ctx) };
   const warn = !ctx.delayNotified && ctx.delayWarningMs > 0 && ctx.now - ctx.receivedAt >= ctx.delayWarningMs

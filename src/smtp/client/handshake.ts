@@ -2,7 +2,7 @@
 // and EHLO again, then AUTH. Returns null when ready, else the Outcome every recipient would get.
 import type { Reply } from '../wire/reply.js';
 import { peerLabel, type Connection } from './connection.js';
-import { fromFailure, fromReply, local, quote, replyText } from './outcomes.js';
+import { fromFailure, fromReply, local, quote, refusal, replyText } from './outcomes.js';
 import { chooseMechanism, createMechanism, type ClientMechanism } from './sasl.js';
 import type { ClientAuth, ConnectOptions, Outcome, SessionInfo } from './types.js';
 
@@ -13,7 +13,7 @@ const MAX_AUTH_STEPS = 8;
 export async function handshake(conn: Connection, o: ConnectOptions, info: SessionInfo): Promise<Outcome | null> {
   const greeting = await conn.read('greeting');
   if (!greeting.ok) return fromFailure(greeting.failure);
-  if (greeting.reply.code !== 220) return fromReply(greeting.reply, 'greeting');
+  if (greeting.reply.code !== 220) return refusal(greeting.reply, 'greeting');
   info.greeting = replyText(greeting.reply);
   info.tls = conn.tls; // implicit TLS
   const problem = (await hello(conn, o, info)) ?? (await startTls(conn, o, info));
@@ -30,12 +30,12 @@ async function hello(conn: Connection, o: ConnectOptions, info: SessionInfo): Pr
     info.extensions = parseExtensions(ehlo.reply);
     return null;
   }
-  if (ehlo.reply.code < 500) return fromReply(ehlo.reply, 'ehlo');
+  if (ehlo.reply.code < 500) return refusal(ehlo.reply, 'ehlo');
   conn.write([`HELO ${o.helo}`]);
   const helo = await conn.read('helo');
   if (!helo.ok) return fromFailure(helo.failure);
   info.extensions = new Map();
-  return helo.reply.code >= 200 && helo.reply.code < 300 ? null : fromReply(helo.reply, 'helo');
+  return helo.reply.code >= 200 && helo.reply.code < 300 ? null : refusal(helo.reply, 'helo');
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { reply } from '../wire/reply.js';
-import { checkedEnhanced, deriveEnhanced, from421, fromFailure, fromReply, local, quote, Tally } from './outcomes.js';
+import { checkedEnhanced, deriveEnhanced, from421, fromFailure, fromReply, local, quote, refusal, Tally } from './outcomes.js';
 import { DOING } from './timeouts.js';
 import type { Phase } from './types.js';
 
@@ -85,4 +85,13 @@ test('Tally: refused recipients keep their outcome, accepted ones get the data r
   );
   const r = t.result('data-end');
   assert.notEqual(r[0], r[2], 'each recipient gets its own object');
+});
+
+test('a success-class reply where a refusal was due is a 4.5.0 deferral, never passed on', () => {
+  const o = refusal(reply(250, null, 'OK'), 'data');
+  assert.equal(o.code, 451);
+  assert.equal(o.enhanced, '4.5.0');
+  assert.equal(o.remote, false);
+  assert.match(o.text, /unexpected reply to data: 250 OK/);
+  assert.equal(refusal(reply(550, '5.1.1', 'no'), 'rcpt').code, 550);
 });

@@ -47,6 +47,16 @@ export function fromReply(r: Reply, phase: Phase): Outcome {
   return { code: r.code, enhanced: checkedEnhanced(r.code, r.enhanced, phase), text: replyText(r), remote: true, phase };
 }
 
+/**
+ * The peer's reply to a command it did not carry out. A reply below 400 where another was expected
+ * (a 250 greeting, 250 to DATA, 3xx to RCPT) is a protocol error and a deferral: passing it on would
+ * let a misbehaving host mark mail delivered that it never took.
+ */
+export function refusal(r: Reply, phase: Phase): Outcome {
+  if (r.code >= 400) return fromReply(r, phase);
+  return local(451, '4.5.0', `unexpected reply to ${phase}: ${quote(r)}`, phase);
+}
+
 /** An outcome we made up; an enhanced code of the wrong class is replaced, never trusted. */
 export function local(code: number, enhanced: string, text: string, phase: Phase): Outcome {
   return { code, enhanced: checkedEnhanced(code, enhanced, phase), text, remote: false, phase };

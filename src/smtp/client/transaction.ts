@@ -5,7 +5,7 @@ import type { Reply } from '../wire/reply.js';
 import { bdatChunks } from './bdat-chunks.js';
 import type { Connection, ReadResult } from './connection.js';
 import { DataEncoder } from './data-encoder.js';
-import { from421, fromFailure, fromReply, local, quote, Tally, type Failure } from './outcomes.js';
+import { from421, fromFailure, fromReply, local, quote, refusal, Tally, type Failure } from './outcomes.js';
 import { planTransaction, type Extensions, type Plan } from './plan.js';
 import type { OutgoingMessage, Outcome, Phase, TransactionResult } from './types.js';
 
@@ -90,12 +90,12 @@ class Transaction {
       case 'mail':
         if (ok) return null;
         this.mailFailed = true; // the pipelined RCPT and DATA replies that follow say nothing more
-        this.tally.settleRest(fromReply(reply, 'mail'));
+        this.tally.settleRest(refusal(reply, 'mail'));
         return null;
       case 'rcpt':
         if (this.mailFailed) return null;
         if (ok) this.tally.accept(step.index!);
-        else this.tally.set(step.index!, fromReply(reply, 'rcpt'));
+        else this.tally.set(step.index!, refusal(reply, 'rcpt'));
         return null;
       case 'data':
         return this.onDataReply(reply);
@@ -104,7 +104,7 @@ class Transaction {
 
   private async onDataReply(reply: Reply): Promise<Next> {
     if (reply.code !== 354) {
-      if (!this.mailFailed) this.tally.settleAccepted(fromReply(reply, 'data'));
+      if (!this.mailFailed) this.tally.settleAccepted(refusal(reply, 'data'));
       return 'stop';
     }
     if (this.tally.accepted > 0 && !this.mailFailed) return 'body';
@@ -176,7 +176,7 @@ class Transaction {
         else this.fail(r.failure, lastSent);
         return false;
       }
-      if (r.reply.code >= 300) refused ??= fromReply(r.reply, 'data-block');
+      if (r.reply.code >= 300) refused ??= refusal(r.reply, 'data-block');
     }
     if (refused) this.settle(refused);
     return refused === null;
@@ -186,7 +186,8 @@ class Transaction {
   private endOfData(r: ReadResult, refused: Outcome | null = null): void {
     if (!r.ok) return void this.fail(r.failure, true);
     if (r.reply.code === 421) return void this.closing(r.reply, 'data-end', true);
-    this.settle(refused ?? fromReply(r.reply, 'data-end'));
+    const ok = r.reply.code >= 200 && r.reply.code < 300;
+    this.settle(refused ?? (ok ? fromReply(r.reply, 'data-end') : refusal(r.reply, 'data-end')));
   }
 
   private settle(o: Outcome): void {
