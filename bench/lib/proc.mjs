@@ -142,3 +142,21 @@ export async function measureTree(rootPid, work, { sampleMs = 200 } = {}) {
     processes: pids.length,
   };
 }
+
+/**
+ * Proportional set size of the tree, summed, in kB (/proc/PID/smaps_rollup, Linux >= 4.14):
+ * pages shared between processes (libraries, a pre-fork parent's memory) are split
+ * between them rather than counted once per process as VmRSS does. 0 when unreadable.
+ */
+export function treePssKb(pids) {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (match) sum += Number(match[1]);
+    } catch {
+      // process gone, or an older kernel
+    }
+  }
+  return sum;
+}

@@ -11,12 +11,12 @@ function pad(text, width, right = false) {
   return right ? s.padStart(width) : s.padEnd(width);
 }
 
-function num(value, digits = 0) {
+export function num(value, digits = 0) {
   if (value === null || value === undefined || Number.isNaN(value)) return '-';
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function table(columns, rows) {
+export function table(columns, rows) {
   const widths = columns.map((col) => Math.max(col.title.length, ...rows.map((row) => String(col.get(row)).length)));
   const line = (cells) => cells.map((cell, i) => pad(cell, widths[i], columns[i].right)).join('  ');
   const out = [line(columns.map((col) => col.title)), line(widths.map((w) => '-'.repeat(w)))];

@@ -24,7 +24,7 @@ const HARAKA_TEMPLATE = join(BENCH_DIR, 'peers', 'haraka');
  * Start `command args` in its own process group with output going to `logFile`,
  * wait for a 220 greeting on `port`, and return a handle.
  */
-async function launch({ name, command, args, port, logFile, cwd, readyTimeoutMs = 60_000 }) {
+export async function launch({ name, command, args, port, logFile, cwd, readyTimeoutMs = 60_000 }) {
   const fd = openSync(logFile, 'a');
   const child = spawn(command, args, { cwd, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
@@ -66,7 +66,7 @@ function signalGroup(pid, signal) {
   }
 }
 
-function tail(file, lines = 20) {
+export function tail(file, lines = 20) {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {

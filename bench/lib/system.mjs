@@ -55,10 +55,10 @@ export function machineInfo() {
 
 const PEER_PACKAGES = ['Haraka', 'smtp-server'];
 
-/** Install bench/package.json's devDependencies into bench/node_modules if any is missing. */
-export function ensureBenchDependencies(needed) {
+/** Install bench/package.json's devDependencies into bench/node_modules if any of `packages` is missing. */
+export function ensureBenchDependencies(needed, packages = PEER_PACKAGES) {
   if (!needed) return;
-  const missing = PEER_PACKAGES.filter((name) => !existsSync(join(BENCH_DIR, 'node_modules', name, 'package.json')));
+  const missing = packages.filter((name) => !existsSync(join(BENCH_DIR, 'node_modules', name, 'package.json')));
   if (missing.length === 0) return;
   console.log(`installing bench peers (${missing.join(', ')} missing): npm --prefix bench install`);
   // Haraka's optional plugins (geoip, redis-backed ones, ...) are not needed: the bench

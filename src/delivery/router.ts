@@ -58,7 +58,9 @@ export class Router {
     if (!Array.isArray(addresses)) return addresses;
     const tls = relayTls(relay, this.deps.ca);
     const hosts = addresses.map((ip) => ({ name: relay.host, ip, port: relay.port, tls }));
-    const route: RemoteRoute = { kind: 'remote', via, key: `relay:${relay.host}:${relay.port}`, policyDomain: relay.host, hosts, plaintextFallback: relay.tls === 'opportunistic' };
+    // Sessions are shared per key, so the key carries everything a session was opened with.
+    const key = `relay:${relay.host}:${relay.port}|tls=${relay.tls}:${relay.verify}|auth=${auth?.user ?? ''}`;
+    const route: RemoteRoute = { kind: 'remote', via, key, policyDomain: relay.host, hosts, plaintextFallback: relay.tls === 'opportunistic' };
     return auth ? { ...route, auth } : route;
   }
 
@@ -82,20 +84,30 @@ export class Router {
     const mode = this.tlsModeFor(domain);
     const lookup = this.deps.mtaSts && this.deps.config.mtaSts.enabled ? await this.deps.mtaSts.policyFor(domain) : null;
     const policy = lookup && 'policy' in lookup ? lookup.policy : null;
-    const hosts: TargetHost[] = [];
+    const found: Array<TargetHost & { preference: number }> = [];
     let lastError: Route | null = null;
+    let ours: { preference: number; text: string } | null = null;
     for (const mx of records) {
       const sts = decideTls(policy, mx.exchange);
       if (!sts.connect) continue;
       const addresses = await this.addressesOf(mx.exchange);
       if (!Array.isArray(addresses)) { lastError = addresses; continue; }
       for (const ip of addresses) {
-        if (this.deps.isSelf({ ip, port: this.deps.config.mxPort })) return routeFailure(554, '5.4.6', `mail for ${domain} loops back to myself (MX ${mx.exchange} is ${ip})`);
-        hosts.push({ name: mx.exchange, ip, port: this.deps.config.mxPort, tls: mxTls(mode, mx.exchange, sts, this.deps.ca), sts });
+        if (this.deps.isSelf({ ip, port: this.deps.config.mxPort })) {
+          ours ??= { preference: mx.preference, text: `mail for ${domain} loops back to myself (MX ${mx.exchange} is ${ip})` };
+          continue;
+        }
+        found.push({ name: mx.exchange, ip, port: this.deps.config.mxPort, tls: mxTls(mode, mx.exchange, sts, this.deps.ca), sts, preference: mx.preference });
       }
     }
+    // An MX whose address is ours: like one named as us, only strictly better MX hosts may be used.
+    const hosts: TargetHost[] = found.filter((h) => ours === null || h.preference < ours.preference).map(({ preference: _p, ...host }) => host);
+    if (hosts.length === 0 && ours) return routeFailure(554, '5.4.6', ours.text);
     if (hosts.length === 0) return lastError ?? routeFailure(451, '4.7.5', `no MX host of ${domain} matches its MTA-STS policy`);
-    const key = `mx:${[...new Set(records.map((r) => r.exchange))].sort().join(',')}`;
+    // Domains sharing MX hosts share connections only under the same TLS rules: a session opened
+    // for opportunistic TLS must never carry mail that MTA-STS or a verify policy protects.
+    const rules = policy && policy.mode !== 'none' ? `|sts:${domain}` : mode !== this.deps.config.tls.mode ? `|tls:${mode}` : '';
+    const key = `mx:${[...new Set(records.map((r) => r.exchange))].sort().join(',')}${rules}`;
     return { kind: 'remote', via: 'mx', key, policyDomain: domain, hosts, plaintextFallback: mode === 'opportunistic' && policy?.mode !== 'enforce' };
   }
 

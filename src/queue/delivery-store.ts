@@ -131,9 +131,12 @@ export class DeliveryStore {
     };
   }
 
-  /** Write recipient updates and attempt rows in one transaction; messages with nothing pending become done. */
-  apply(updates: readonly RecipientUpdate[], attempts: readonly AttemptRow[]): void {
-    this.applyBatch(updates, attempts);
+  /**
+   * Write recipient updates with their attempt rows in one transaction; messages with nothing pending
+   * become done. A recipient no longer active (its message was deleted meanwhile) is skipped.
+   */
+  apply(results: readonly { update: RecipientUpdate; attempt: AttemptRow | null }[]): void {
+    this.applyBatch(results);
   }
 }
 
@@ -155,20 +158,21 @@ function prepareApply(db: Db) {
     `UPDATE messages SET state = 'done' WHERE id = ? AND state != 'done' AND NOT EXISTS
        (SELECT 1 FROM recipients WHERE message_id = ? AND state IN ('queued', 'deferred', 'active', 'held'))`,
   );
-  return db.transaction((updates: readonly RecipientUpdate[], attempts: readonly AttemptRow[]) => {
+  return db.transaction((results: readonly { update: RecipientUpdate; attempt: AttemptRow | null }[]) => {
     const messages = new Set<string>();
-    for (const u of updates) {
-      update.run({
+    for (const { update: u, attempt } of results) {
+      const changed = update.run({
         ...u,
         counts: u.countsAsAttempt ? 1 : 0,
         remote: u.remote ? 1 : 0,
         dsnPending: u.dsnPending ? 1 : 0,
         delayNotified: u.delayNotified ? 1 : 0,
         finalAt: u.final ? u.at : null,
-      });
+      }).changes;
+      if (changed === 0) continue; // deleted (or put back) while in delivery
+      if (attempt) insertAttempt.run({ ...attempt, remote: attempt.remote ? 1 : 0 });
       if (u.final) messages.add(u.messageId);
     }
-    for (const a of attempts) insertAttempt.run({ ...a, remote: a.remote ? 1 : 0 });
     for (const id of messages) finishMessage.run(id, id);
   });
 }

@@ -27,6 +27,7 @@ export class Scheduler {
   private jobs = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private wakeQueued = false;
+  private started = false;
   private closed = false;
   private results: Array<{ update: RecipientUpdate; attempt: AttemptRow | null }> = [];
   private flushQueued = false;
@@ -39,12 +40,13 @@ export class Scheduler {
   start(): void {
     const recovered = this.opts.store.recoverActive(this.now());
     if (recovered > 0) this.opts.log.warn({ event: 'queue-recovered', recipients: recovered }, 'deliveries interrupted by a restart are due again');
+    this.started = true;
     this.wake();
   }
 
-  /** Look for due mail now (after new mail was queued, or an operator action). */
+  /** Look for due mail now (after new mail was queued, or an operator action); nothing before start(). */
   wake(): void {
-    if (this.wakeQueued || this.closed) return;
+    if (this.wakeQueued || this.closed || !this.started) return;
     this.wakeQueued = true;
     setImmediate(() => {
       this.wakeQueued = false;
@@ -141,7 +143,7 @@ export class Scheduler {
     const batch = this.results;
     this.results = [];
     try {
-      this.opts.store.apply(batch.map((r) => r.update), batch.flatMap((r) => (r.attempt ? [r.attempt] : [])));
+      this.opts.store.apply(batch);
     } catch (error) {
       // The rows stay 'active' and are retried after a restart: at least once, never lost.
       this.opts.log.error({ event: 'queue-update-failed', err: error, recipients: batch.length }, 'could not record delivery results');
