@@ -11,7 +11,7 @@ import { httpsPolicyFetcher } from '../delivery/mta-sts-fetch.js';
 import { MtaStsPolicies } from '../delivery/mta-sts.js';
 import { RemoteDelivery } from '../delivery/remote.js';
 import { Router } from '../delivery/router.js';
-import { recordTlsSession } from '../delivery/tls-report.js';
+import { recordTlsSession, type TlsSession } from '../delivery/tls-report.js';
 import { DnsResolver } from '../dns/resolver.js';
 import { DeliveryStore } from '../queue/delivery-store.js';
 import { Scheduler } from '../queue/scheduler.js';
@@ -37,10 +37,11 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
   const mtaSts = d.mtaSts.enabled
     ? new MtaStsPolicies({ resolver, db, log, fetch: httpsPolicyFetcher({ resolver, port: d.mtaSts.port, timeoutMs: d.mtaSts.fetchTimeoutMs, ca }) })
     : null;
-  const router = new Router({ config: d, resolver, isLocalDomain: (name) => directory.isLocalDomain(name), isSelf: selfTest(config), mtaSts, ca });
+  const recordTls = (s: TlsSession) => recordTlsSession(schedulerDb, s);
+  const router = new Router({ config: d, resolver, isLocalDomain: (name) => directory.isLocalDomain(name), isSelf: selfTest(config), mtaSts, ca, recordTls });
   const helo = d.helo ?? config.hostname;
   const sources = d.sources.length > 0 ? d.sources.map((s) => ({ address: s.address, helo: s.helo ?? helo })) : [{ helo }];
-  const opener = new SessionOpener({ sources, timeouts: timeoutsMs(d.timeouts), recordTls: (s) => recordTlsSession(schedulerDb, s) });
+  const opener = new SessionOpener({ sources, timeouts: timeoutsMs(d.timeouts), recordTls });
   const c = d.concurrency;
   const remote = new RemoteDelivery(opener, {
     global: c.global, perDestination: c.perDestination, messagesPerConnection: c.messagesPerConnection,

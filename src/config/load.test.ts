@@ -127,6 +127,21 @@ describe('loadConfig', () => {
   });
 });
 
+describe('relay secrets', () => {
+  it('a secret named by an unset variable is a config error naming its path', () => {
+    const err = configErrorOf(() => load('delivery: { smarthost: { host: relay.example, auth: { user: u, passwordEnv: ESP_KEY } } }', {}));
+    assert.match(err.message, /^delivery\.smarthost\.auth\.passwordEnv: environment variable ESP_KEY is not set/);
+    const ok = load('delivery: { smarthost: { host: relay.example, auth: { user: u, passwordEnv: ESP_KEY } } }', { ESP_KEY: 'k' });
+    assert.equal(ok.delivery.smarthost?.auth?.passwordEnv, 'ESP_KEY');
+  });
+
+  it('password and passwordEnv together, or an OAuth refresh token given twice, are refused', () => {
+    assert.match(configErrorOf(() => load('delivery: { smarthost: { host: r.example, auth: { user: u, password: p, passwordEnv: P } } }')).message, /at most one of password or passwordEnv/);
+    const oauth = 'oauth: { tokenUrl: "https://t.example/token", clientId: c, refreshToken: a, refreshTokenEnv: B }';
+    assert.match(configErrorOf(() => load(`delivery: { smarthost: { host: r.example, auth: { user: u, ${oauth} } } }`)).message, /exactly one of refreshToken or refreshTokenEnv/);
+  });
+});
+
 describe('maskSecrets', () => {
   it('hides token values without touching the original', () => {
     const config = load('auth: { tokens: [{ user: bob, tokenEnv: T }] }', { T: 'top-secret' });

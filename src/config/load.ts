@@ -120,6 +120,7 @@ function finish(config: PetrelConfig, env: NodeJS.ProcessEnv, file: string | und
     }
     return { ...entry, token: secret };
   });
+  checkRelaySecrets(config, env, file);
   const certificates = config.tls.certificates.map((c) => ({ cert: resolve(c.cert), key: resolve(c.key) }));
   return {
     ...config,
@@ -135,4 +136,26 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? text;
+}
+
+/** Every relay secret named by an environment variable must be set (they are read at serve start). */
+function checkRelaySecrets(config: PetrelConfig, env: NodeJS.ProcessEnv, file: string | undefined): void {
+  const { smarthost, transports } = config.delivery;
+  const relays = [
+    ...(smarthost ? [{ path: 'delivery.smarthost', relay: smarthost }] : []),
+    ...transports.map((relay, i) => ({ path: `delivery.transports.${i}`, relay })),
+  ];
+  for (const { path, relay } of relays) {
+    const a = relay.auth;
+    const named: Array<[string, string | undefined]> = [
+      ['auth.passwordEnv', a?.passwordEnv],
+      ['auth.oauth.clientSecretEnv', a?.oauth?.clientSecretEnv],
+      ['auth.oauth.refreshTokenEnv', a?.oauth?.refreshTokenEnv],
+    ];
+    for (const [key, variable] of named) {
+      if (variable !== undefined && !env[variable]) {
+        throw new ConfigError(`${path}.${key}: environment variable ${variable} is not set`, file);
+      }
+    }
+  }
 }

@@ -143,7 +143,9 @@ const oauthSchema = z.strictObject({
   refreshTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
   /** Space-separated scopes, when the provider wants them on refresh (Microsoft does). */
   scope: z.string().optional(),
-});
+})
+  .refine((o) => (o.refreshToken === undefined) !== (o.refreshTokenEnv === undefined), { error: 'give exactly one of refreshToken or refreshTokenEnv' })
+  .refine((o) => o.clientSecret === undefined || o.clientSecretEnv === undefined, { error: 'give at most one of clientSecret or clientSecretEnv' });
 
 const relayAuthSchema = z.strictObject({
   user: z.string().min(1),
@@ -151,7 +153,7 @@ const relayAuthSchema = z.strictObject({
   oauth: oauthSchema.optional(),
   /** Mechanisms to use, in order of preference, when the server offers them. */
   mechanisms: z.array(z.enum(['XOAUTH2', 'CRAM-MD5', 'PLAIN', 'LOGIN'])).optional(),
-});
+}).refine((a) => a.password === undefined || a.passwordEnv === undefined, { error: 'give at most one of password or passwordEnv' });
 
 /** A relay host: the smarthost, or the target of a transport override. */
 const relaySchema = z.strictObject({
@@ -166,7 +168,7 @@ const relaySchema = z.strictObject({
 });
 
 const transportSchema = relaySchema.extend({
-  /** Recipient domain this applies to; ".example.com" also matches every subdomain. */
+  /** Recipient domain: "example.com" matches that domain only, ".example.com" every subdomain of it. */
   domain: z.string().min(1).transform((d) => d.toLowerCase()),
 });
 

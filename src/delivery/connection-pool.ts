@@ -72,9 +72,19 @@ export class SessionOpener {
   private count(route: RemoteRoute, host: TargetHost, result: Awaited<ReturnType<typeof openSession>>): void {
     if (route.via !== 'mx' || !host.sts || !this.deps.recordTls) return;
     const base = { policyDomain: route.policyDomain, policyType: host.sts.policyType, mx: host.name, ip: host.ip };
+    const sts = host.sts.policyType === 'sts';
     if (result.ok) {
-      if (result.session.info.tls) this.deps.recordTls({ ...base, result: 'success' });
-      else if (host.sts.policyType === 'sts') this.deps.recordTls({ ...base, result: 'starttls-not-supported' });
+      const tls = result.session.info.tls;
+      if (!tls) {
+        if (sts) this.deps.recordTls({ ...base, result: 'starttls-not-supported' });
+      } else if (host.sts.failure) {
+        this.deps.recordTls({ ...base, result: host.sts.failure }); // testing mode: the MX is not in the policy
+      } else if (sts && !tls.authorized) {
+        // testing mode delivers over any TLS but reports what enforce would have refused
+        this.deps.recordTls({ ...base, result: tlsFailureResult({ message: tls.authorizationError ?? 'not verified', ...(tls.authorizationError ? { code: tls.authorizationError } : {}) }) });
+      } else {
+        this.deps.recordTls({ ...base, result: 'success' });
+      }
     } else if (result.outcome.phase === 'starttls') {
       const notOffered = result.outcome.enhanced === '4.7.4'; // the peer does not offer STARTTLS
       this.deps.recordTls({ ...base, result: notOffered ? 'starttls-not-supported' : tlsFailureResult({ message: result.outcome.text }) });

@@ -2,7 +2,7 @@
 // routes the job's domain, then hands it to local or remote delivery. Route failures apply to every
 // recipient of the job. Never rejects.
 import type { Logger } from '../util/log.js';
-import type { DeliveryJob, RecipientResult } from './job.js';
+import type { AttemptInfo, DeliveryJob, RecipientResult } from './job.js';
 import type { LocalDelivery } from './local.js';
 import type { RemoteDelivery } from './remote.js';
 import type { Router } from './router.js';
@@ -25,14 +25,14 @@ export function createDeliverer(deps: DelivererDeps) {
       return failAll(job, startedAt, { code: 554, enhanced: '5.4.6', text: `mail loop: ${hops} Received headers (more than ${deps.maxReceivedHeaders})`, remote: false, phase: 'connect' });
     }
     const route = await deps.router.route(job.domain);
-    if (route.kind === 'fail') return failAll(job, startedAt, route.outcome);
+    if (route.kind === 'fail') return failAll(job, startedAt, route.outcome, route.via);
     if (route.kind === 'local') return deps.local.deliver(job);
     return deps.remote.deliver(route, job);
   };
 }
 
-function failAll(job: DeliveryJob, startedAt: number, outcome: Outcome): RecipientResult[] {
-  const attempt = { startedAt, durationMs: Date.now() - startedAt, route: 'mx' as const };
+function failAll(job: DeliveryJob, startedAt: number, outcome: Outcome, route: AttemptInfo['route'] = 'mx'): RecipientResult[] {
+  const attempt = { startedAt, durationMs: Date.now() - startedAt, route };
   return job.recipients.map((r) => ({ idx: r.idx, outcome, attempt }));
 }
 

@@ -50,7 +50,7 @@ export class RemoteDelivery {
 
   deliver(route: RemoteRoute, job: DeliveryJob): Promise<RecipientResult[]> {
     const dest = this.destinationFor(route.key);
-    if (dest.pausedUntil > this.now()) return Promise.resolve(pausedResults(job, dest, this.now()));
+    if (dest.pausedUntil > this.now()) return Promise.resolve(pausedResults(job, dest, this.now(), route.via));
     return new Promise((resolve) => {
       dest.queue.push({ job, route, resolve });
       this.pump(dest);
@@ -91,7 +91,7 @@ export class RemoteDelivery {
     let opened: OpenedSession | null = null;
     try {
       for (let item = dest.queue.shift(); item; item = dest.queue.shift()) {
-        if (dest.pausedUntil > this.now()) { item.resolve(pausedResults(item.job, dest, this.now())); continue; }
+        if (dest.pausedUntil > this.now()) { item.resolve(pausedResults(item.job, dest, this.now(), item.route.via)); continue; }
         const run = await this.runJob(dest, item, opened);
         opened = run.opened;
         item.resolve(run.results);
@@ -149,7 +149,7 @@ export class RemoteDelivery {
     dest.pausedUntil = this.now() + this.limits.deadBackoffMs;
     dest.failures = 0;
     this.log.warn({ event: 'destination-paused', destination: dest.key, until: new Date(dest.pausedUntil).toISOString(), reason: outcome.text }, 'destination is not answering; its queue waits');
-    for (const waiting of dest.queue.splice(0)) waiting.resolve(pausedResults(waiting.job, dest, this.now()));
+    for (const waiting of dest.queue.splice(0)) waiting.resolve(pausedResults(waiting.job, dest, this.now(), waiting.route.via));
   }
 }
 
@@ -169,11 +169,11 @@ function attemptInfo(route: RemoteRoute, opened: OpenedSession, startedAt: numbe
 }
 
 /** Results for a paused destination: not tried, due again when the pause ends (the text carries the hint). */
-function pausedResults(job: DeliveryJob, dest: Destination, now: number): RecipientResult[] {
+function pausedResults(job: DeliveryJob, dest: Destination, now: number, via: RemoteRoute['via']): RecipientResult[] {
   const seconds = Math.max(1, Math.ceil((dest.pausedUntil - now) / 1000));
   const text = `destination ${dest.key} is not answering after repeated connection failures; retry in ${seconds} seconds`;
   const outcome: Outcome = { code: 451, enhanced: '4.4.1', text, remote: false, phase: 'connect' };
-  return job.recipients.map((r) => ({ idx: r.idx, outcome, attempt: { startedAt: now, durationMs: 0, route: 'mx', skipped: true } }));
+  return job.recipients.map((r) => ({ idx: r.idx, outcome, attempt: { startedAt: now, durationMs: 0, route: via, skipped: true } }));
 }
 
 function lost(): Outcome {

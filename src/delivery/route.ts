@@ -17,7 +17,7 @@ export interface RemoteRoute {
   via: 'mx' | 'smarthost' | 'transport';
   /** Destination key: "mx:" + the MX host set, or "relay:" + host:port. */
   key: string;
-  /** The recipient domain whose policy (MTA-STS, TLS-RPT) applies. */
+  /** MX: the recipient domain whose policy (MTA-STS, TLS-RPT) applies; relays: the relay host. */
   policyDomain: string;
   hosts: TargetHost[];
   auth?: ClientAuth;
@@ -28,9 +28,9 @@ export interface RemoteRoute {
 export type Route =
   | { kind: 'local' }
   | RemoteRoute
-  | { kind: 'fail'; outcome: Outcome };
+  | { kind: 'fail'; outcome: Outcome; via: 'mx' | 'smarthost' | 'transport' };
 
 /** A routing failure: 5xx bounces now, 4xx waits; `phase` is connect since no host was reached. */
-export function routeFailure(code: number, enhanced: string, text: string): Route {
-  return { kind: 'fail', outcome: { code, enhanced, text, remote: false, phase: 'connect' } };
+export function routeFailure(code: number, enhanced: string, text: string, via: 'mx' | 'smarthost' | 'transport' = 'mx'): Route {
+  return { kind: 'fail', outcome: { code, enhanced, text, remote: false, phase: 'connect' }, via };
 }

@@ -9,6 +9,7 @@ import { decideTls, type MtaStsPolicies } from './mta-sts.js';
 import { isNullMx, orderMx, withoutSelf } from './mx.js';
 import { OAuthTokenSupplier } from './oauth-token.js';
 import { routeFailure, type RemoteRoute, type Route, type TargetHost } from './route.js';
+import type { TlsSession } from './tls-report.js';
 
 export interface RouterDeps {
   config: DeliveryConfig;
@@ -20,10 +21,14 @@ export interface RouterDeps {
   mtaSts: MtaStsPolicies | null;
   /** Extra trusted CAs (PEM) from delivery.tls.caFiles. */
   ca: string[];
+  /** TLS-RPT: a policy that was announced but could not be had is counted here. */
+  recordTls?: (session: TlsSession) => void;
   env?: NodeJS.ProcessEnv;
 }
 
 type TlsMode = DeliveryConfig['tls']['mode'];
+
+const POLICY_ERROR = { fetch: 'sts-policy-fetch-error', invalid: 'sts-policy-invalid', webpki: 'sts-webpki-invalid' } as const;
 
 export class Router {
   private readonly smarthost: { relay: RelayConfig; auth?: ClientAuth } | null;
@@ -55,7 +60,7 @@ export class Router {
 
   private async relayRoute(via: 'smarthost' | 'transport', relay: RelayConfig, auth?: ClientAuth): Promise<Route> {
     const addresses = await this.addressesOf(relay.host);
-    if (!Array.isArray(addresses)) return addresses;
+    if (!Array.isArray(addresses)) return { ...addresses, via } as Route;
     const tls = relayTls(relay, this.deps.ca);
     const hosts = addresses.map((ip) => ({ name: relay.host, ip, port: relay.port, tls }));
     // Sessions are shared per key, so the key carries everything a session was opened with.
@@ -84,6 +89,7 @@ export class Router {
     const mode = this.tlsModeFor(domain);
     const lookup = this.deps.mtaSts && this.deps.config.mtaSts.enabled ? await this.deps.mtaSts.policyFor(domain) : null;
     const policy = lookup && 'policy' in lookup ? lookup.policy : null;
+    if (lookup && 'error' in lookup) this.deps.recordTls?.({ policyDomain: domain, policyType: 'sts', result: POLICY_ERROR[lookup.error] });
     const found: Array<TargetHost & { preference: number }> = [];
     let lastError: Route | null = null;
     let ours: { preference: number; text: string } | null = null;

@@ -141,7 +141,7 @@ test('bounceNow does not touch inbound mail stored for local mailboxes', async (
   const id = await enqueue('x', { role: 'mx', authUser: null });
   assert.equal(bounceNow(store.db, id, NOW), 0);
   assert.deepEqual(states(id), ['stored', 'stored']);
-  assert.equal(messageState(id), 'queued');
+  assert.equal(messageState(id), 'stored');
 });
 
 test('deleteMessage removes the rows, the attempts and the spool file', async () => {

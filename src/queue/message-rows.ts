@@ -25,7 +25,7 @@ export function directionOf(envelope: Envelope): Direction {
 export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) => void {
   const insertMessage = db.prepare(
     `INSERT INTO messages (id, direction, state, received_at, sender, size, envelope, body, body_path)
-     VALUES (@id, @direction, 'queued', @receivedAt, @sender, @size, @envelope, @body, @bodyPath)`,
+     VALUES (@id, @direction, @state, @receivedAt, @sender, @size, @envelope, @body, @bodyPath)`,
   );
   const insertRecipient = db.prepare(
     `INSERT INTO recipients (message_id, idx, address, domain, notify, orcpt, state, next_attempt_at)
@@ -55,6 +55,7 @@ function messageRow({ id, envelope, body, direction }: PendingMessage) {
   return {
     id,
     direction: direction ?? directionOf(envelope),
+    state: (direction ?? directionOf(envelope)) === 'inbound' ? 'stored' : 'queued', // inbound mail is kept, not delivered
     receivedAt: envelope.receivedAt,
     sender: envelope.sender,
     size: body.size,

@@ -58,6 +58,7 @@ export const MIGRATIONS: string[] = [
   UPDATE recipients SET domain = lower(substr(address, instr(address, '@') + 1));
   UPDATE recipients SET state = 'stored'
     WHERE message_id IN (SELECT id FROM messages WHERE direction = 'inbound');
+  UPDATE messages SET state = 'stored' WHERE direction = 'inbound';
   UPDATE recipients SET next_attempt_at = (SELECT received_at FROM messages WHERE id = message_id)
     WHERE state = 'queued';
   CREATE INDEX recipients_domain ON recipients (domain, state);
