@@ -107,7 +107,8 @@ export function petrelContender({ connections, readyTimeoutS = 60 }) {
     return launch({
       name: 'petrel',
       command: process.execPath,
-      args: [PETREL_CLI, 'serve', '--data-dir', dataDir, '--config', configFile],
+      // PETREL_BENCH_CPU_PROF=DIR writes a V8 CPU profile of each Petrel run into DIR.
+      args: [...profileArgs(), PETREL_CLI, 'serve', '--data-dir', dataDir, '--config', configFile],
       port,
       logFile,
       cwd: workDir,
@@ -231,4 +232,9 @@ export function petrelContender({ connections, readyTimeoutS = 60 }) {
       ].join('\n');
     },
   };
+}
+
+function profileArgs() {
+  const dir = process.env.PETREL_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
+import { getMessage } from './inspect.js';
 import { bounceNow, deleteMessage, flush, hold, OPERATOR_BOUNCE, release, retryNow } from './control.js';
 import { makeEnvelope, makeTestStore, type TestStore } from './testkit.js';
 import { QueueWriter } from './writer.js';
@@ -42,7 +43,7 @@ function recipients(id: string): Row[] {
     .all(id) as Row[];
 }
 const states = (id: string) => recipients(id).map((r) => r.state);
-const messageState = (id: string) => store.db.prepare('SELECT state FROM messages WHERE id = ?').pluck().get(id);
+const messageState = (id: string) => getMessage(store.db, id)?.state;
 
 test('retryNow makes queued and deferred recipients due now and leaves active ones alone', async () => {
   const a = await enqueue();

@@ -16,8 +16,6 @@ const BOUNCE = `UPDATE recipients SET state = 'bounced', final_at = ?, next_atte
   last_code = ${OPERATOR_BOUNCE.code}, last_enhanced = '${OPERATOR_BOUNCE.enhanced}',
   last_text = '${OPERATOR_BOUNCE.text}', last_remote = 0, last_mta = NULL
   WHERE state IN ('queued', 'deferred', 'held')`;
-const SETTLE = `UPDATE messages SET state = 'done' WHERE id = ? AND NOT EXISTS (SELECT 1 FROM recipients
-  WHERE message_id = ? AND state IN ('queued', 'deferred', 'active', 'held'))`;
 
 /**
  * Make queued and deferred recipients due now: of message `id`, or of every message when null.
@@ -48,11 +46,7 @@ export function flush(db: Db, now = Date.now()): number {
  * the message is done once no recipient is pending.
  */
 export function bounceNow(db: Db, id: string, now = Date.now()): number | null {
-  return db.transaction(() => {
-    const changed = updateMessage(db, id, BOUNCE, [now]);
-    if (changed) db.prepare(SETTLE).run(id, id);
-    return changed;
-  })();
+  return updateMessage(db, id, BOUNCE, [now]);
 }
 
 /**

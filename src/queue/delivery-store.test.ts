@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { deleteMessage } from './control.js';
+import { getMessage } from './inspect.js';
 import { DeliveryStore, type AttemptRow, type RecipientUpdate } from './delivery-store.js';
 import { makeEnvelope, makeTestStore, type TestStore } from './testkit.js';
 import { QueueWriter } from './writer.js';
@@ -50,10 +51,10 @@ test('apply writes results and attempts; the message is done when no recipient i
   const id = await enqueue();
   delivery.claimDue(T0, 10);
   delivery.apply([delivered(id, 0)]);
-  assert.equal(store.db.prepare('SELECT state FROM messages WHERE id = ?').pluck().get(id), 'queued');
+  assert.equal(getMessage(store.db, id)?.state, 'queued');
   delivery.apply([delivered(id, 1)]);
   assert.deepEqual(states(id), ['delivered', 'delivered']);
-  assert.equal(store.db.prepare('SELECT state FROM messages WHERE id = ?').pluck().get(id), 'done');
+  assert.equal(getMessage(store.db, id)?.state, 'done');
   assert.equal(store.db.prepare('SELECT count(*) FROM attempts WHERE message_id = ?').pluck().get(id), 2);
 });
 

@@ -132,8 +132,9 @@ export class DeliveryStore {
   }
 
   /**
-   * Write recipient updates with their attempt rows in one transaction; messages with nothing pending
-   * become done. A recipient no longer active (its message was deleted meanwhile) is skipped.
+   * Write recipient updates with their attempt rows in one transaction. A recipient no longer active
+   * (its message was deleted meanwhile) is skipped. The messages row is never touched: rewriting it
+   * would rewrite its body BLOB (inspect.ts derives a message's state from its recipients).
    */
   apply(results: readonly { update: RecipientUpdate; attempt: AttemptRow | null }[]): void {
     this.applyBatch(results);
@@ -154,12 +155,7 @@ function prepareApply(db: Db) {
      VALUES (@messageId, @idx, @at, @durationMs, @outcome, @route, @mx, @ip, @port, @localIp, @tls,
        @code, @enhanced, @text, @remote, @phase)`,
   );
-  const finishMessage = db.prepare(
-    `UPDATE messages SET state = 'done' WHERE id = ? AND state != 'done' AND NOT EXISTS
-       (SELECT 1 FROM recipients WHERE message_id = ? AND state IN ('queued', 'deferred', 'active', 'held'))`,
-  );
   return db.transaction((results: readonly { update: RecipientUpdate; attempt: AttemptRow | null }[]) => {
-    const messages = new Set<string>();
     for (const { update: u, attempt } of results) {
       const changed = update.run({
         ...u,
@@ -171,8 +167,6 @@ function prepareApply(db: Db) {
       }).changes;
       if (changed === 0) continue; // deleted (or put back) while in delivery
       if (attempt) insertAttempt.run({ ...attempt, remote: attempt.remote ? 1 : 0 });
-      if (u.final) messages.add(u.messageId);
     }
-    for (const id of messages) finishMessage.run(id, id);
   });
 }

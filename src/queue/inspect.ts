@@ -84,7 +84,12 @@ type MessageRow = {
   sender: string;
   size: number;
 };
-const SUMMARY_COLUMNS = 'id, direction, state, received_at, sender, size';
+// A message's state is derived, never updated: rewriting a messages row would rewrite its body BLOB.
+const SUMMARY_COLUMNS = `id, direction, received_at, sender, size,
+  CASE WHEN direction = 'inbound' THEN state
+       WHEN EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = messages.id
+                    AND p.state IN ('queued', 'deferred', 'active', 'held')) THEN 'queued'
+       ELSE 'done' END AS state`;
 
 type RecipientRow = {
   idx: number;

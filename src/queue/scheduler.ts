@@ -8,6 +8,10 @@ import type { RetryPolicy } from './backoff.js';
 import { attemptRow, decide } from './decide.js';
 import type { AttemptRow, DeliveryStore, DueRecipient, RecipientUpdate, StoredMessage } from './delivery-store.js';
 
+/** Results are written together once this many wait, or after this long. */
+const RESULT_BATCH = 512;
+const RESULT_DELAY_MS = 20;
+
 export interface SchedulerOptions {
   store: DeliveryStore;
   deliver: Deliver;
@@ -130,13 +134,14 @@ export class Scheduler {
       });
       this.results.push({ update, attempt: result.attempt.skipped ? null : attemptRow(job.messageId, result, update) });
     }
-    if (!this.flushQueued) {
+    if (this.results.length >= RESULT_BATCH) this.flushResults();
+    else if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(() => this.flushResults());
+      setTimeout(() => this.flushResults(), RESULT_DELAY_MS);
     }
   }
 
-  /** One transaction for every result that arrived in the same turn of the event loop. */
+  /** One transaction for the results of the last few milliseconds: one WAL commit, not one per job. */
   private flushResults(): void {
     this.flushQueued = false;
     if (this.results.length === 0) return;

@@ -93,3 +93,20 @@ test('as a stream: binary-safe for 8-bit bytes and big chunks', async () => {
   const want = Buffer.concat([Buffer.from('..start\r\n'), ...Array.from({ length: 20_000 }, () => line), Buffer.from('..end\r\n.\r\n')]);
   assert.ok(Buffer.concat(out).equals(want));
 });
+
+test('random bodies in random chunks encode exactly like the reference', () => {
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const alphabet = ['a', 'b', '.', '\r', '\n', '\r\n', '\r\n.', 'xyz'];
+  for (let round = 0; round < 500; round++) {
+    const body = Array.from({ length: rand(60) }, () => alphabet[rand(alphabet.length)]).join('');
+    const bytes = Buffer.from(body, 'latin1');
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < bytes.length; ) {
+      const n = 1 + rand(9);
+      pieces.push(bytes.subarray(i, i + n));
+      i += n;
+    }
+    assert.equal(encode(pieces), reference(body), JSON.stringify(body));
+  }
+});
