@@ -40,6 +40,7 @@ const HEADER_LIMIT = 256 * 1024;
 
 /** Received fields in the header section (read from the start of the body, at most 256 KiB). */
 export async function countReceived(job: DeliveryJob): Promise<number> {
+  if (job.data) return receivedFields(job.data.subarray(0, HEADER_LIMIT));
   const chunks: Buffer[] = [];
   let size = 0;
   const stream = job.body();
@@ -52,8 +53,12 @@ export async function countReceived(job: DeliveryJob): Promise<number> {
   } finally {
     stream.destroy();
   }
-  const text = Buffer.concat(chunks).toString('latin1');
-  const end = text.indexOf('\r\n\r\n');
-  const header = end < 0 ? text : text.slice(0, end + 2);
+  return receivedFields(Buffer.concat(chunks));
+}
+
+/** Received fields in the header section of `head` (all of it when no blank line ends the header). */
+function receivedFields(head: Buffer): number {
+  const end = head.indexOf('\r\n\r\n');
+  const header = (end < 0 ? head : head.subarray(0, end + 2)).toString('latin1');
   return (header.match(/^Received:/gim) ?? []).length;
 }

@@ -134,6 +134,7 @@ export class RemoteDelivery {
       recipients: recipients.map((r) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) })),
       size: job.size,
       body: job.body,
+      ...(job.data ? { data: job.data } : {}),
       bodyType: env.body,
       smtputf8: env.smtputf8,
       ...(env.ret ? { ret: env.ret } : {}),

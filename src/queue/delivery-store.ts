@@ -26,6 +26,8 @@ export interface StoredMessage {
   size: number;
   receivedAt: number;
   body: () => Readable;
+  /** The body itself when it lives in the database (up to queue.memoryBodyLimit). */
+  data?: Buffer;
 }
 
 /** One recipient's new row values after an attempt. */
@@ -128,6 +130,7 @@ export class DeliveryStore {
       size: row.size,
       receivedAt: row.received_at,
       body: () => (path === null ? Readable.from([data]) : createReadStream(path, { highWaterMark: 256 * 1024 })),
+      ...(path === null ? { data } : {}),
     };
   }
 

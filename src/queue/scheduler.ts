@@ -177,6 +177,7 @@ function toJob(first: DueRecipient, rows: DueRecipient[], message: StoredMessage
     envelope: message.envelope,
     size: message.size,
     body: message.body,
+    ...(message.data ? { data: message.data } : {}),
     recipients: rows.map((r) => ({
       idx: r.idx,
       address: r.address,

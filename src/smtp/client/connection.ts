@@ -126,7 +126,7 @@ export class Connection {
   }
 
   /** Stream body bytes (already encoded); a stall longer than the data-block timeout fails. */
-  async writeBody(chunks: AsyncIterable<Buffer>): Promise<Failure | null> {
+  async writeBody(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Failure | null> {
     try {
       for await (const chunk of chunks) {
         const f = await this.writeRaw(chunk);

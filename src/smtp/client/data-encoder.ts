@@ -24,7 +24,12 @@ export class DataEncoder extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    done(null, this.lineStart && !this.pendingCr ? END : CRLF_END);
+    done(null, this.tail());
+  }
+
+  /** What ends the data: ".\r\n", after a CRLF when the body did not end with one. */
+  tail(): Buffer {
+    return this.lineStart && !this.pendingCr ? END : CRLF_END;
   }
 
   /**

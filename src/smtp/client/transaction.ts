@@ -117,9 +117,9 @@ class Transaction {
 
   /** DATA: the encoded body ending in ".\r\n", then the final reply. */
   private async sendData(): Promise<void> {
-    const body = this.openBody();
+    const body = this.msg.data ? inMemory(this.msg.data) : this.openBody();
     if (!body) return;
-    const encoded: Readable = pipeline(body, new DataEncoder(), () => undefined);
+    const encoded: AsyncIterable<Buffer> | Buffer[] = Array.isArray(body) ? body : pipeline(body, new DataEncoder(), () => undefined);
     const f = await this.conn.writeBody(encoded);
     if (f) return void this.fail(f, false);
     this.endOfData(await this.conn.read('data-end'));
@@ -218,4 +218,10 @@ class Transaction {
     this.conn.destroy();
     return 'stop';
   }
+}
+
+/** An in-memory body encoded in one step, without streams. */
+function inMemory(data: Buffer): Buffer[] {
+  const encoder = new DataEncoder();
+  return [encoder.encode(data), encoder.tail()];
 }

@@ -113,6 +113,8 @@ export interface OutgoingMessage {
   size: number;
   /** Opens the body; may be called more than once (one per attempt). */
   body: () => Readable;
+  /** The same body when it is in memory: DATA then goes out without a stream. */
+  data?: Buffer;
   bodyType: '7BIT' | '8BITMIME' | 'BINARYMIME';
   smtputf8: boolean;
   ret?: 'FULL' | 'HDRS';
