@@ -46,8 +46,9 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
   const remote = new RemoteDelivery(opener, {
     global: c.global, perDestination: c.perDestination, messagesPerConnection: c.messagesPerConnection,
     recipientsPerTransaction: c.recipientsPerTransaction, deadFailures: d.deadDestinationFailures, deadBackoffMs: d.deadBackoffSeconds * 1000,
+    maxReceivedHeaders: d.maxReceivedHeaders,
   }, log);
-  const deliver = createDeliverer({ router, local: new LocalDelivery(directory, queue), remote, maxReceivedHeaders: d.maxReceivedHeaders, log });
+  const deliver = createDeliverer({ router, local: new LocalDelivery(directory, queue, d.maxReceivedHeaders), remote, log });
   const dsn = new DsnService({ db, store, queue, hostname: config.hostname, maxLifetimeMs: d.retry.maxLifetimeSeconds * 1000, log });
   const scheduler = new Scheduler({
     store, deliver, retry: d.retry, delayWarningMs: d.delayWarningSeconds * 1000, readySetSize: c.readySetSize,

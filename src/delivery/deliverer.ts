@@ -1,6 +1,6 @@
-// The Deliver function the scheduler calls: refuses looping mail (too many Received headers, 5.4.6),
-// routes the job's domain, then hands it to local or remote delivery. Route failures apply to every
-// recipient of the job. Never rejects.
+// The Deliver function the scheduler calls: routes the job's domain, then hands it to local or remote
+// delivery (which refuse looping mail just before sending it, src/delivery/loop.ts). Route failures
+// apply to every recipient of the job. Never rejects.
 import type { Logger } from '../util/log.js';
 import type { AttemptInfo, DeliveryJob, RecipientResult } from './job.js';
 import type { LocalDelivery } from './local.js';
@@ -12,7 +12,6 @@ export interface DelivererDeps {
   router: Router;
   local: LocalDelivery;
   remote: RemoteDelivery;
-  maxReceivedHeaders: number;
   log: Logger;
 }
 
@@ -20,10 +19,6 @@ export interface DelivererDeps {
 export function createDeliverer(deps: DelivererDeps) {
   return async (job: DeliveryJob): Promise<RecipientResult[]> => {
     const startedAt = Date.now();
-    const hops = await countReceived(job);
-    if (hops > deps.maxReceivedHeaders) {
-      return failAll(job, startedAt, { code: 554, enhanced: '5.4.6', text: `mail loop: ${hops} Received headers (more than ${deps.maxReceivedHeaders})`, remote: false, phase: 'connect' });
-    }
     const route = await deps.router.route(job.domain);
     if (route.kind === 'fail') return failAll(job, startedAt, route.outcome, route.via);
     if (route.kind === 'local') return deps.local.deliver(job);
@@ -34,31 +29,4 @@ export function createDeliverer(deps: DelivererDeps) {
 function failAll(job: DeliveryJob, startedAt: number, outcome: Outcome, route: AttemptInfo['route'] = 'mx'): RecipientResult[] {
   const attempt = { startedAt, durationMs: Date.now() - startedAt, route };
   return job.recipients.map((r) => ({ idx: r.idx, outcome, attempt }));
-}
-
-const HEADER_LIMIT = 256 * 1024;
-
-/** Received fields in the header section (read from the start of the body, at most 256 KiB). */
-export async function countReceived(job: DeliveryJob): Promise<number> {
-  if (job.data) return receivedFields(job.data.subarray(0, HEADER_LIMIT));
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const stream = job.body();
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= HEADER_LIMIT || chunk.includes('\r\n\r\n')) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  return receivedFields(Buffer.concat(chunks));
-}
-
-/** Received fields in the header section of `head` (all of it when no blank line ends the header). */
-function receivedFields(head: Buffer): number {
-  const end = head.indexOf('\r\n\r\n');
-  const header = (end < 0 ? head : head.subarray(0, end + 2)).toString('latin1');
-  return (header.match(/^Received:/gim) ?? []).length;
 }

@@ -20,8 +20,8 @@ export interface DeliveryJob {
   recipients: JobRecipient[];
   /** Opens the stored body (RFC 5322 message with CRLF line ends). */
   body: () => Readable;
-  /** The body when it is in memory (small messages). */
-  data?: Buffer;
+  /** Reads the body into memory, once, when it is stored in the database (small messages). */
+  data?: () => Buffer;
 }
 
 /** How a recipient's attempt went, for the attempts table and the DSN. */

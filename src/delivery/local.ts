@@ -7,12 +7,15 @@ import type { QueueWriter } from '../queue/writer.js';
 import type { Directory } from '../smtp/server/ports.js';
 import type { Outcome } from '../smtp/client/types.js';
 import type { DeliveryJob, RecipientResult } from './job.js';
+import { loopRefusal } from './loop.js';
 
 export class LocalDelivery {
-  constructor(private readonly directory: Directory, private readonly queue: QueueWriter) {}
+  constructor(private readonly directory: Directory, private readonly queue: QueueWriter, private readonly maxReceived: number) {}
 
   async deliver(job: DeliveryJob): Promise<RecipientResult[]> {
     const startedAt = Date.now();
+    const loop = await loopRefusal(job, this.maxReceived);
+    if (loop) return job.recipients.map((r) => ({ idx: r.idx, outcome: loop, attempt: { startedAt, durationMs: 0, route: 'local' as const } }));
     const accepted = job.recipients.filter((r) => this.directory.recipient(r.address) === 'accept');
     let stored: Outcome = { code: 250, enhanced: '2.0.0', text: 'stored locally', remote: false, phase: 'data-end' };
     if (accepted.length > 0) stored = await this.store(job, new Set(accepted.map((r) => r.idx)));

@@ -7,6 +7,7 @@ import type { Outcome } from '../smtp/client/types.js';
 import type { Logger } from '../util/log.js';
 import type { SessionOpener, OpenedSession } from './connection-pool.js';
 import type { AttemptInfo, DeliveryJob, JobRecipient, RecipientResult } from './job.js';
+import { loopRefusal } from './loop.js';
 import type { RemoteRoute } from './route.js';
 
 export interface RemoteLimits {
@@ -16,6 +17,7 @@ export interface RemoteLimits {
   recipientsPerTransaction: number;
   deadFailures: number;
   deadBackoffMs: number;
+  maxReceivedHeaders: number;
 }
 
 interface Pending {
@@ -106,6 +108,11 @@ export class RemoteDelivery {
   /** Deliver one job in transactions of recipientsPerTransaction, reopening the session when needed. */
   private async runJob(dest: Destination, item: Pending, opened: OpenedSession | null) {
     const results: RecipientResult[] = [];
+    const loop = await loopRefusal(item.job, this.limits.maxReceivedHeaders);
+    if (loop) {
+      const attempt: AttemptInfo = { startedAt: this.now(), durationMs: 0, route: item.route.via };
+      return { opened, results: item.job.recipients.map((r) => ({ idx: r.idx, outcome: loop, attempt })) };
+    }
     const chunks = chunk(item.job.recipients, this.limits.recipientsPerTransaction);
     for (const [i, recipients] of chunks.entries()) {
       const startedAt = this.now();
@@ -134,7 +141,7 @@ export class RemoteDelivery {
       recipients: recipients.map((r) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) })),
       size: job.size,
       body: job.body,
-      ...(job.data ? { data: job.data } : {}),
+      ...(job.data ? { data: job.data() } : {}),
       bodyType: env.body,
       smtputf8: env.smtputf8,
       ...(env.ret ? { ret: env.ret } : {}),

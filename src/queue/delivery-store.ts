@@ -26,8 +26,11 @@ export interface StoredMessage {
   size: number;
   receivedAt: number;
   body: () => Readable;
-  /** The body itself when it lives in the database (up to queue.memoryBodyLimit). */
-  data?: Buffer;
+  /**
+   * Reads the body when it lives in the database (up to queue.memoryBodyLimit), once: bodies are
+   * read when a connection is about to send them, so the ready set never holds them all.
+   */
+  data?: () => Buffer;
 }
 
 /** One recipient's new row values after an attempt. */
@@ -71,6 +74,7 @@ export class DeliveryStore {
   private readonly due;
   private readonly activate;
   private readonly message;
+  private readonly bodyOf;
   private readonly nextDue;
   private readonly applyBatch;
   private readonly dsnPending;
@@ -83,7 +87,8 @@ export class DeliveryStore {
        ORDER BY next_attempt_at LIMIT ?`,
     );
     this.activate = db.prepare(`UPDATE recipients SET state = 'active' WHERE rowid = ?`);
-    this.message = db.prepare('SELECT envelope, size, received_at, body, body_path FROM messages WHERE id = ?');
+    this.message = db.prepare('SELECT envelope, size, received_at, body_path FROM messages WHERE id = ?');
+    this.bodyOf = db.prepare('SELECT body FROM messages WHERE id = ?').pluck();
     this.nextDue = db
       .prepare(`SELECT min(next_attempt_at) FROM recipients WHERE state IN ('queued', 'deferred')`)
       .pluck();
@@ -120,18 +125,17 @@ export class DeliveryStore {
   /** The message for delivery; null when it was deleted meanwhile. */
   loadMessage(id: string): StoredMessage | null {
     const row = this.message.get(id) as
-      | { envelope: string; size: number; received_at: number; body: Buffer | null; body_path: string | null }
+      | { envelope: string; size: number; received_at: number; body_path: string | null }
       | undefined;
     if (!row) return null;
-    const path = row.body_path === null ? null : join(this.dataDir, row.body_path);
-    const data = row.body ?? Buffer.alloc(0);
-    return {
-      envelope: JSON.parse(row.envelope) as Envelope,
-      size: row.size,
-      receivedAt: row.received_at,
-      body: () => (path === null ? Readable.from([data]) : createReadStream(path, { highWaterMark: 256 * 1024 })),
-      ...(path === null ? { data } : {}),
-    };
+    const message = { envelope: JSON.parse(row.envelope) as Envelope, size: row.size, receivedAt: row.received_at };
+    if (row.body_path !== null) {
+      const path = join(this.dataDir, row.body_path);
+      return { ...message, body: () => createReadStream(path, { highWaterMark: 256 * 1024 }) };
+    }
+    let cached: Buffer | null = null;
+    const data = () => (cached ??= (this.bodyOf.get(id) as Buffer | null | undefined) ?? Buffer.alloc(0));
+    return { ...message, data, body: () => Readable.from([data()]) };
   }
 
   /**

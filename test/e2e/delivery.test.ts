@@ -145,6 +145,14 @@ describe('outbound delivery through MX records', () => {
     await ok.waitFor(before + 2);
   });
 
+  test('a message that has been round too often (more Received fields than the limit) bounces 5.4.6', async () => {
+    const hops = Array.from({ length: 51 }, (_, i) => ['--add-header', `Received: from hop${i}.test by hop${i + 1}.test; Sat, 28 Nov 2026 12:00:00 +0000`]).flat();
+    const id = await submit(a, { to: ['loop@ok.test'], subject: tag('loop'), extra: hops });
+    const [row] = await untilRecipients(a, id, ['bounced']);
+    assert.deepEqual([row?.lastCode, row?.lastEnhanced], [554, '5.4.6']);
+    assert.match(row?.lastText ?? '', /mail loop: 52 Received headers/);
+  });
+
   test('a 1,000-recipient message is split into transactions of 50 recipients', async () => {
     const before = ok.messages().length;
     const to = Array.from({ length: 1000 }, (_, i) => `r${i}@ok.test`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { countReceived } from './deliverer.js';
+import { countReceived } from './loop.js';
 import type { DeliveryJob } from './job.js';
 
 const job = (text: string, inMemory: boolean): DeliveryJob => {
@@ -10,7 +10,7 @@ const job = (text: string, inMemory: boolean): DeliveryJob => {
     messageId: 'm', domain: 'example.com', size: data.length, recipients: [],
     envelope: {} as DeliveryJob['envelope'],
     body: () => Readable.from([data.subarray(0, 7), data.subarray(7)]),
-    ...(inMemory ? { data } : {}),
+    ...(inMemory ? { data: () => data } : {}),
   };
 };
 
