@@ -9,6 +9,9 @@ import type { Db } from '../store/db.js';
 /** Recipient states that still wait for delivery. */
 export const PENDING_STATES = ['queued', 'deferred', 'active', 'held'] as const;
 
+/** Bodies up to this size are read with the envelope: 10,000 ready messages then hold at most 80 MB. */
+const EAGER_BODY_LIMIT = 8192;
+
 export interface DueRecipient {
   rowid: number;
   messageId: string;
@@ -87,7 +90,11 @@ export class DeliveryStore {
        ORDER BY next_attempt_at LIMIT ?`,
     );
     this.activate = db.prepare(`UPDATE recipients SET state = 'active' WHERE rowid = ?`);
-    this.message = db.prepare('SELECT envelope, size, received_at, body_path FROM messages WHERE id = ?');
+    // Small bodies come with the envelope (one query); larger ones are read when sent.
+    this.message = db.prepare(
+      `SELECT envelope, size, received_at, body_path, CASE WHEN size <= ${EAGER_BODY_LIMIT} THEN body END AS small
+       FROM messages WHERE id = ?`,
+    );
     this.bodyOf = db.prepare('SELECT body FROM messages WHERE id = ?').pluck();
     this.nextDue = db
       .prepare(`SELECT min(next_attempt_at) FROM recipients WHERE state IN ('queued', 'deferred')`)
@@ -125,7 +132,7 @@ export class DeliveryStore {
   /** The message for delivery; null when it was deleted meanwhile. */
   loadMessage(id: string): StoredMessage | null {
     const row = this.message.get(id) as
-      | { envelope: string; size: number; received_at: number; body_path: string | null }
+      | { envelope: string; size: number; received_at: number; body_path: string | null; small: Buffer | null }
       | undefined;
     if (!row) return null;
     const message = { envelope: JSON.parse(row.envelope) as Envelope, size: row.size, receivedAt: row.received_at };
@@ -133,7 +140,7 @@ export class DeliveryStore {
       const path = join(this.dataDir, row.body_path);
       return { ...message, body: () => createReadStream(path, { highWaterMark: 256 * 1024 }) };
     }
-    let cached: Buffer | null = null;
+    let cached: Buffer | null = row.small;
     const data = () => (cached ??= (this.bodyOf.get(id) as Buffer | null | undefined) ?? Buffer.alloc(0));
     return { ...message, data, body: () => Readable.from([data()]) };
   }
