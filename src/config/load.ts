@@ -120,7 +120,6 @@ function finish(config: PetrelConfig, env: NodeJS.ProcessEnv, file: string | und
     }
     return { ...entry, token: secret };
   });
-  checkRelaySecrets(config, env, file);
   const certificates = config.tls.certificates.map((c) => ({ cert: resolve(c.cert), key: resolve(c.key) }));
   return {
     ...config,
@@ -138,8 +137,11 @@ function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? text;
 }
 
-/** Every relay secret named by an environment variable must be set (they are read at serve start). */
-function checkRelaySecrets(config: PetrelConfig, env: NodeJS.ProcessEnv, file: string | undefined): void {
+/**
+ * Every relay secret named by an environment variable must be set. Only `petrel serve` asks: the
+ * admin commands never need delivery secrets and must work in a shell without them.
+ */
+export function checkRelaySecrets(config: PetrelConfig, env: NodeJS.ProcessEnv = process.env, file?: string): void {
   const { smarthost, transports } = config.delivery;
   const relays = [
     ...(smarthost ? [{ path: 'delivery.smarthost', relay: smarthost }] : []),

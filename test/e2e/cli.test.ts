@@ -58,6 +58,13 @@ describe('config errors exit 2', () => {
     assert.equal(r.code, 2, r.stderr);
   });
 
+  test('a relay secret named by an unset environment variable', async () => {
+    const yaml = (await validYaml()).replace(/^delivery:\n  enabled: false$/m, 'delivery: { enabled: false, smarthost: { host: relay.example, auth: { user: u, passwordEnv: PETREL_UNSET_SECRET_X } } }');
+    const r = await serveWith(yaml);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /delivery\.smarthost\.auth\.passwordEnv: environment variable PETREL_UNSET_SECRET_X is not set/);
+  });
+
   test('YAML that does not parse', async () => {
     const r = await serveWith('hostname: [unclosed\n');
     assert.equal(r.code, 2, r.stderr);

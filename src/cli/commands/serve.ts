@@ -1,6 +1,7 @@
 // `petrel serve`: load the config, start every listener, and stop cleanly on SIGTERM or SIGINT.
 // Startup failures (bad config, port in use) reject to the CLI's error handler; a failed shutdown exits 1.
 import type { Command } from 'commander';
+import { checkRelaySecrets } from '../../config/load.js';
 import { maskSecrets } from '../../config/mask.js';
 import { createLogger, type Logger } from '../../util/log.js';
 import { configFor } from '../context.js';
@@ -11,6 +12,7 @@ export function registerServeCommand(program: Command): void {
     .description('run the SMTP listeners until SIGTERM or SIGINT')
     .action(async (_raw: unknown, command: Command) => {
       const config = configFor(command);
+      checkRelaySecrets(config);
       const log = createLogger(config);
       log.info({ config: maskSecrets(config) }, 'effective configuration');
       // Loaded on demand so the admin commands never pull in the SMTP engine.
