@@ -9,6 +9,7 @@ import { attemptsOf, eventually, messagesWhere, submit, untilRecipients } from '
 import { startDnsServer, type TestDnsServer } from '../kit/dns-server.js';
 import { tag } from '../kit/mail.js';
 import { ALICE, startPetrel, type Petrel } from '../kit/petrel.js';
+import { runPython } from '../kit/peers.js';
 import { freePort } from '../kit/ports.js';
 import { startSink, type Sink } from '../kit/sink.js';
 import { readStoredBody } from '../kit/store.js';
@@ -18,6 +19,8 @@ const OK_IP = '127.0.0.3';
 const TEMP_IP = '127.0.0.4';
 const PERM_IP = '127.0.0.5';
 const DEAD_IP = '127.0.0.6';
+const NODSN_IP = '127.0.0.12';
+const SOURCE_IP = '127.0.0.11'; // A sends from here, as delivery.sources says
 
 describe('outbound delivery through MX records', () => {
   let dns: TestDnsServer;
@@ -25,6 +28,7 @@ describe('outbound delivery through MX records', () => {
   let b: Petrel;
   let ok: Sink;
   let perm: Sink;
+  let nodsn: Sink;
   let mxPort: number;
 
   before(async () => {
@@ -43,6 +47,8 @@ describe('outbound delivery through MX records', () => {
       'dead.fallback.test': { A: [DEAD_IP] },
       'nullmx.test': { MX: [{ preference: 0, exchange: '.' }] },
       'implicit.test': { A: [OK_IP] },
+      'nodsn.test': { MX: [{ preference: 10, exchange: 'mx.nodsn.test' }] },
+      'mx.nodsn.test': { A: [NODSN_IP] },
     });
     b = await startPetrel({
       mxPort,
@@ -62,14 +68,16 @@ describe('outbound delivery through MX records', () => {
         retry: { minBackoffSeconds: 1, maxBackoffSeconds: 1, jitter: 0 },
         delayWarningSeconds: 2,
         mtaSts: { enabled: false },
+        sources: [{ address: SOURCE_IP, helo: 'mta1.petrel.test' }],
       },
     });
     ok = await startSink(OK_IP, mxPort);
+    nodsn = await startSink(NODSN_IP, mxPort, ['-N']);
     perm = await startSink(PERM_IP, mxPort, ['-f', 'rcpt']);
   });
 
   after(async () => {
-    await Promise.allSettled([a?.dispose(), b?.dispose(), ok?.stop(), perm?.stop(), dns?.close()]);
+    await Promise.allSettled([a?.dispose(), b?.dispose(), ok?.stop(), perm?.stop(), nodsn?.stop(), dns?.close()]);
   });
 
   test('a submitted message reaches the other Petrel found by MX, over STARTTLS', async () => {
@@ -127,6 +135,29 @@ describe('outbound delivery through MX records', () => {
     }
   });
 
+  test('NOTIFY=SUCCESS to a host without DSN: delivered, and a "relayed" DSN (headers only) goes to the sender', async () => {
+    const subject = tag('relayed');
+    const out = await runPython({
+      port: a.ports.submission, mode: 'starttls', cafile: a.caPath,
+      auth: { mech: 'PLAIN', user: ALICE.user, password: ALICE.password }, pipeline: true,
+      mail: { from: ALICE.user, to: ['r@nodsn.test'], body: `Subject: ${subject}\r\n\r\nhello\r\n`, mail_options: ['RET=FULL', 'ENVID=env-42'], rcpt_options: ['NOTIFY=SUCCESS', 'ORCPT=rfc822;r@nodsn.test'] },
+    });
+    const id = /queued as (\w+)/.exec(out.data?.[1] ?? '')?.[1];
+    assert.ok(id, JSON.stringify(out));
+    const [row] = await untilRecipients(a, id, ['relayed']);
+    assert.equal(row?.lastCode, 250);
+    const dsn = await eventually(() => messagesWhere(b, "sender = '' AND direction = 'inbound'")
+      .map((m) => readStoredBody(b.dataDir, m.id).toString())
+      .find((text) => text.includes('r@nodsn.test')), () => 'no relayed DSN at B');
+    assert.match(dsn, /Action: relayed/);
+    assert.match(dsn, /Original-Envelope-Id: env-42/);
+    assert.match(dsn, /Original-Recipient: rfc822; ?r@nodsn\.test/);
+    assert.match(dsn, /text\/rfc822-headers/);
+    assert.ok(!dsn.includes('\r\nhello\r\n'), 'a success report returns the header only');
+    const [got] = await nodsn.waitFor(1);
+    assert.match(got!.rcptArgs[0]!, /^(to:)?<r@nodsn\.test>$/i, 'no NOTIFY or ORCPT to a host without DSN');
+  });
+
   test('a null MX bounces at once with 5.1.10, a domain that does not exist with 5.1.2', async () => {
     const id = await submit(a, { to: ['x@nullmx.test', 'y@nosuch.test'], subject: tag('null') });
     const rows = await untilRecipients(a, id, ['bounced']);
@@ -142,7 +173,8 @@ describe('outbound delivery through MX records', () => {
     const implicit = await submit(a, { to: ['i@implicit.test'], subject: tag('implicit') });
     const [row] = await untilRecipients(a, implicit, ['delivered']);
     assert.equal(row?.lastMta, 'implicit.test');
-    await ok.waitFor(before + 2);
+    const got = await ok.waitFor(before + 2);
+    assert.deepEqual([got.at(-1)?.clientAddr, got.at(-1)?.heloArgs], [SOURCE_IP, 'mta1.petrel.test'], 'sent from delivery.sources');
   });
 
   test('a message that has been round too often (more Received fields than the limit) bounces 5.4.6', async () => {

@@ -10,6 +10,7 @@ export interface SinkMessage {
   mailArgs: string; // the MAIL command's arguments, e.g. "FROM:<a@b> SIZE=12"
   rcptArgs: string[]; // one per RCPT
   heloArgs: string;
+  clientAddr: string; // the address the client connected from
   content: string; // header and body as received (LF line ends, as smtp-sink writes them)
 }
 
@@ -61,13 +62,14 @@ export async function startSink(address: string, port: number, flags: string[] =
 
 function parseDump(text: string): SinkMessage {
   const lines = text.split('\n');
-  const out: SinkMessage = { mailArgs: '', rcptArgs: [], heloArgs: '', content: '' };
+  const out: SinkMessage = { mailArgs: '', rcptArgs: [], heloArgs: '', clientAddr: '', content: '' };
   let i = 0;
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.startsWith('X-Mail-Args: ')) out.mailArgs = line.slice(13);
     else if (line.startsWith('X-Rcpt-Args: ')) out.rcptArgs.push(line.slice(13));
     else if (line.startsWith('X-Helo-Args: ')) out.heloArgs = line.slice(13);
+    else if (line.startsWith('X-Client-Addr: ')) out.clientAddr = line.slice(15);
     else if (line.startsWith('Received: ')) break;
   }
   // smtp-sink's own Received header is three lines; the client's message follows it.

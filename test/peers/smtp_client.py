@@ -48,7 +48,8 @@ def do_auth(s, auth, out):
 
 def do_pipeline(s, mail, out):
     cmds = ["MAIL FROM:<%s>%s" % (mail["from"], "".join(" " + o for o in mail.get("mail_options", [])))]
-    cmds += ["RCPT TO:<%s>" % r for r in mail["to"]]
+    rcpt_options = "".join(" " + o for o in mail.get("rcpt_options", []))
+    cmds += ["RCPT TO:<%s>%s" % (r, rcpt_options) for r in mail["to"]]
     cmds.append("DATA")
     s.send(("\r\n".join(cmds) + "\r\n").encode("utf-8"))
     replies = [list(s.getreply()) for _ in cmds]
