@@ -15,6 +15,8 @@ times the drain to postfix's smtp-sink on 127.0.0.1. See bench/README.md.
   --only LIST           contenders, comma-separated: ${CONTENDERS.join(',')} (default all)
   --repeat R            queue and drain R times per contender and size; the median msgs/s counts (default 1)
   --connections C       parallel connections to the sink for every contender, and for the feeder (default 20)
+  --deferred N          Petrel only: first fill its queue with N deferred messages due in 30 days, to show
+                        that waiting mail does not slow enqueue or delivery (default 0)
   --drain-timeout S     give up on a drain after S seconds (default 180)
   --stall-timeout S     give up when no message reached the sink for S seconds (default 30)
   --feed-timeout S      give up on a queue phase after S seconds (default 300)
@@ -55,6 +57,7 @@ export function parseArgs(argv) {
     only: [...CONTENDERS],
     repeat: 1,
     connections: 20,
+    deferred: 0,
     drainTimeoutS: 180,
     stallTimeoutS: 30,
     feedTimeoutS: 300,
@@ -81,6 +84,7 @@ export function parseArgs(argv) {
       }
       case '--repeat': opts.repeat = positiveInt(value(), flag); break;
       case '--connections': opts.connections = positiveInt(value(), flag); break;
+      case '--deferred': opts.deferred = Number.parseInt(value(), 10) || 0; break;
       case '--drain-timeout': opts.drainTimeoutS = positiveInt(value(), flag); break;
       case '--stall-timeout': opts.stallTimeoutS = positiveInt(value(), flag); break;
       case '--feed-timeout': opts.feedTimeoutS = positiveInt(value(), flag); break;

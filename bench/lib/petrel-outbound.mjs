@@ -45,9 +45,10 @@ function cli(args, { dataDir, cwd, input }) {
 }
 
 /**
- * Recipients of outbound messages by state, read with the project's better-sqlite3
- * (read-only; Petrel's database is in WAL mode, so this is safe while it runs).
- * null when the database cannot be read.
+ * Recipients by state, read with the project's better-sqlite3 (read-only; Petrel's database is in
+ * WAL mode, so this is safe while it runs); null when the database cannot be read. Every count is
+ * an index lookup, so polling stays cheap with a million waiting rows; deferred recipients due
+ * more than a week ahead (the --deferred prefill) are left out. Inbound recipients are 'stored'.
  */
 export function outboundStates(dataDir) {
   try {
@@ -55,13 +56,11 @@ export function outboundStates(dataDir) {
     const Database = require('better-sqlite3');
     const db = new Database(join(dataDir, 'petrel.db'), { readonly: true, fileMustExist: true });
     try {
-      const rows = db
-        .prepare(
-          `SELECT r.state AS state, count(*) AS n FROM recipients r JOIN messages m ON m.id = r.message_id
-            WHERE m.direction = 'outbound' GROUP BY r.state`,
-        )
-        .all();
-      return Object.fromEntries(rows.map((row) => [row.state, row.n]));
+      const count = db.prepare('SELECT count(*) FROM recipients WHERE state = ?').pluck();
+      const deferred = db.prepare("SELECT count(*) FROM recipients WHERE state = 'deferred' AND next_attempt_at < ?").pluck();
+      const weekAhead = Date.now() + 7 * 86_400_000;
+      const entries = [...OUTSTANDING, ...FINAL].map((state) => [state, state === 'deferred' ? deferred.get(weekAhead) : count.get(state)]);
+      return Object.fromEntries(entries.filter(([, n]) => n > 0));
     } finally {
       db.close();
     }
@@ -72,7 +71,39 @@ export function outboundStates(dataDir) {
 
 const sum = (states, names) => names.reduce((n, name) => n + (states?.[name] ?? 0), 0);
 
-export function petrelContender({ connections, readyTimeoutS = 60 }) {
+/**
+ * Fill the queue with `n` outbound messages whose one recipient is deferred for 30 days (small
+ * bodies; what matters is the rows the scheduler must not look at). Returns how long it took.
+ */
+function prefillDeferred(dataDir, n) {
+  const require = createRequire(join(REPO_DIR, 'package.json'));
+  const Database = require('better-sqlite3');
+  const db = new Database(join(dataDir, 'petrel.db'));
+  const started = Date.now();
+  try {
+    db.pragma('journal_mode = WAL');
+    const now = Date.now();
+    const later = now + 30 * 86_400_000;
+    const envelope = JSON.stringify({ sender: SENDER, recipients: [{ address: 'waiting@deferred.bench.test' }], body: '7BIT', smtputf8: false, authUser: SENDER, client: { address: '127.0.0.1', port: 0, helo: 'bench' }, tls: null, role: 'submission', listener: 'bench', receivedAt: now });
+    const body = Buffer.from('Subject: waiting\r\n\r\nwaiting for its destination\r\n');
+    const message = db.prepare(`INSERT INTO messages (id, direction, state, received_at, sender, size, envelope, body) VALUES (?, 'outbound', 'queued', ?, ?, ?, ?, ?)`);
+    const recipient = db.prepare(`INSERT INTO recipients (message_id, idx, address, domain, state, next_attempt_at, attempts) VALUES (?, 0, 'waiting@deferred.bench.test', 'deferred.bench.test', 'deferred', ?, 1)`);
+    const batch = db.transaction((from, to) => {
+      for (let i = from; i < to; i++) {
+        const id = `0DEFERRED${String(i).padStart(17, '0')}`;
+        message.run(id, now, SENDER, body.length, envelope, body);
+        recipient.run(id, later + (i % 86_400) * 1000);
+      }
+    });
+    for (let i = 0; i < n; i += 50_000) batch(i, Math.min(n, i + 50_000));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  return (Date.now() - started) / 1000;
+}
+
+export function petrelContender({ connections, deferred = 0, readyTimeoutS = 60 }) {
   let workDir;
   let dataDir;
   let configFile;
@@ -82,6 +113,7 @@ export function petrelContender({ connections, readyTimeoutS = 60 }) {
   let server = null;
   let before = null;
   let queuedNow = 0;
+  const outstanding = (states) => sum(states, OUTSTANDING);
 
   const writeConfig = (enabled) => {
     writeFileSync(
@@ -146,6 +178,10 @@ export function petrelContender({ connections, readyTimeoutS = 60 }) {
         cwd: workDir,
         input: `${PASSWORD}\n`,
       });
+      if (deferred > 0) {
+        const seconds = prefillDeferred(dataDir, deferred);
+        console.log(`  Petrel: queue prefilled with ${deferred.toLocaleString('en-US')} deferred messages in ${seconds.toFixed(1)} s`);
+      }
     },
     async queue({ messages, count, feedTimeoutS }) {
       await stop();
@@ -169,7 +205,7 @@ export function petrelContender({ connections, readyTimeoutS = 60 }) {
       }
       if (fed.accepted !== count) throw new Error(`feed: ${fed.accepted}/${count} accepted: ${fed.errors[0] ?? ''}`);
       before = outboundStates(dataDir);
-      queuedNow = sum(before, OUTSTANDING);
+      queuedNow = outstanding(before);
       const sentEarly = sum(before, FINAL) - sum(beforeFeed, FINAL);
       if (before && sentEarly > 0) {
         throw new Error(
@@ -196,11 +232,11 @@ export function petrelContender({ connections, readyTimeoutS = 60 }) {
     async settle(deadlineMs) {
       let states = outboundStates(dataDir);
       if (states === null) return { ok: true, detail: 'database not read' };
-      while (sum(states, OUTSTANDING) > 0 && Date.now() < deadlineMs) {
+      while (outstanding(states) > 0 && Date.now() < deadlineMs) {
         await sleep(100);
         states = outboundStates(dataDir) ?? states;
       }
-      const left = sum(states, OUTSTANDING);
+      const left = outstanding(states);
       return left === 0
         ? { ok: true, detail: 'no outbound recipient left to deliver' }
         : { ok: false, detail: `${left} outbound recipients not final: ${JSON.stringify(states)}` };
@@ -213,7 +249,7 @@ export function petrelContender({ connections, readyTimeoutS = 60 }) {
       return {
         delivered: delta('delivered') + delta('relayed'),
         bounced: delta('bounced') + delta('expired'),
-        stillQueued: sum(after, OUTSTANDING),
+        stillQueued: outstanding(after),
         states: after,
       };
     },
