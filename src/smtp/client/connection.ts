@@ -127,6 +127,7 @@ export class Connection {
 
   /** Stream body bytes (already encoded); a stall longer than the data-block timeout fails. */
   async writeBody(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Failure | null> {
+    if (Array.isArray(chunks)) return this.writeAll(chunks as Buffer[]);
     try {
       for await (const chunk of chunks) {
         const f = await this.writeRaw(chunk);
@@ -136,6 +137,15 @@ export class Connection {
     } catch (err) {
       return { kind: 'local', phase: 'data-block', text: `cannot read the message body: ${(err as Error).message}` };
     }
+  }
+
+  /** An in-memory body and its end, in one writev. */
+  private writeAll(chunks: Buffer[]): Promise<Failure | null> {
+    this.socket.cork();
+    let last: Promise<Failure | null> = Promise.resolve(null);
+    for (const chunk of chunks) last = this.writeRaw(chunk);
+    this.socket.uncork();
+    return last;
   }
 
   /** One BDAT command and its chunk, written together. */
