@@ -45,6 +45,7 @@ describe('outbound delivery through MX records', () => {
       'mx.perm.test': { A: [PERM_IP] },
       'fallback.test': { MX: [{ preference: 10, exchange: 'dead.fallback.test' }, { preference: 20, exchange: 'mx.ok.test' }] },
       'dead.fallback.test': { A: [DEAD_IP] },
+      'unreachable.test': { MX: [{ preference: 10, exchange: 'dead.fallback.test' }] },
       'nullmx.test': { MX: [{ preference: 0, exchange: '.' }] },
       'implicit.test': { A: [OK_IP] },
       'nodsn.test': { MX: [{ preference: 10, exchange: 'mx.nodsn.test' }] },
@@ -156,6 +157,21 @@ describe('outbound delivery through MX records', () => {
     assert.ok(!dsn.includes('\r\nhello\r\n'), 'a success report returns the header only');
     const [got] = await nodsn.waitFor(1);
     assert.match(got!.rcptArgs[0]!, /^(to:)?<r@nodsn\.test>$/i, 'no NOTIFY or ORCPT to a host without DSN');
+  });
+
+  test('an operator bounces mail stuck on an unreachable MX: `queue bounce` sends the DSN', async () => {
+    const id = await submit(a, { to: ['stuck@unreachable.test'], subject: tag('stuck') });
+    const [row] = await untilRecipients(a, id, ['deferred']);
+    assert.deepEqual([row?.lastCode, row?.lastEnhanced], [451, '4.4.1']);
+    const r = await a.cli(['queue', 'bounce', id]);
+    assert.equal(r.code, 0, r.stderr);
+    await untilRecipients(a, id, ['bounced']);
+    const dsn = await eventually(() => messagesWhere(b, "sender = '' AND direction = 'inbound'")
+      .map((m) => readStoredBody(b.dataDir, m.id).toString())
+      .find((text) => text.includes('stuck@unreachable.test')), () => 'no DSN at B after queue bounce');
+    assert.match(dsn, /Action: failed/);
+    assert.match(dsn, /Status: 5\.3\.0/);
+    assert.match(dsn, /bounced by the operator/);
   });
 
   test('a null MX bounces at once with 5.1.10, a domain that does not exist with 5.1.2', async () => {
