@@ -24,6 +24,7 @@ import { cellLabel, idleTable, ratioLines, ratios, throughputTable, writeJson } 
 import { allServers, petrelStoredMessages } from './lib/servers.mjs';
 import { freePort, greetingLatencyMs, openIdleConnections, readGreeting } from './lib/smtp.mjs';
 import {
+  announceRun,
   ensureBenchDependencies,
   machineBusySeconds,
   machineInfo,
@@ -89,17 +90,8 @@ async function run(opts) {
   process.once('SIGTERM', onSignal);
 
   const deadline = Date.now() + MAX_TOTAL_MINUTES * 60_000;
-  const machine = machineInfo();
   const startedAt = new Date();
-  log(`Petrel inbound bench — ${startedAt.toISOString()}`);
-  log(
-    `machine: ${machine.cpus} CPU (${machine.cpuModel}), node ${machine.node}, kernel ${machine.kernel}, ` +
-      `load ${machine.loadavg.map((v) => v.toFixed(2)).join(' ')}, ` +
-      `network: ${opts.inNetns ? 'private namespace, loopback only' : 'host, 127.0.0.1 only'}`,
-  );
-  if (machine.loadavg[0] > 0.5 * machine.cpus) {
-    log('warning: the machine is already busy; figures will be noisy (see "other CPU %")');
-  }
+  const machine = announceRun(log, `Petrel inbound bench — ${startedAt.toISOString()}`, opts.inNetns);
 
   try {
     // 1. Start every selected server on its own free loopback port.

@@ -31,7 +31,7 @@ import { postfixContender } from './lib/postfix-contender.mjs';
 import { writeJson } from './lib/report.mjs';
 import { SMTP_SINK, startSink } from './lib/sink.mjs';
 import { freePort } from './lib/smtp.mjs';
-import { ensureBenchDependencies, machineInfo, rerunInNetns } from './lib/system.mjs';
+import { announceRun, ensureBenchDependencies, machineInfo, rerunInNetns } from './lib/system.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const MAX_TOTAL_MINUTES = 30;
@@ -105,17 +105,8 @@ async function run(opts) {
   process.once('SIGTERM', onSignal);
 
   const deadline = Date.now() + MAX_TOTAL_MINUTES * 60_000;
-  const machine = machineInfo();
   const startedAt = new Date();
-  log(`Petrel outbound bench — ${startedAt.toISOString()}`);
-  log(
-    `machine: ${machine.cpus} CPU (${machine.cpuModel}), node ${machine.node}, kernel ${machine.kernel}, ` +
-      `load ${machine.loadavg.map((v) => v.toFixed(2)).join(' ')}, ` +
-      `network: ${opts.inNetns ? 'private namespace, loopback only' : 'host, 127.0.0.1 only'}`,
-  );
-  if (machine.loadavg[0] > 0.5 * machine.cpus) {
-    log('warning: the machine is already busy; figures will be noisy (see "other CPU %")');
-  }
+  const machine = announceRun(log, `Petrel outbound bench — ${startedAt.toISOString()}`, opts.inNetns);
 
   try {
     // 1. The sink, shared by every contender.

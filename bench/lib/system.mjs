@@ -98,3 +98,21 @@ export function rerunInNetns(scriptPath, argv) {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
+
+/**
+ * Logs the run's title and the machine it runs on, with a warning when the machine is already busy;
+ * returns machineInfo() for the result file.
+ */
+export function announceRun(log, title, inNetns) {
+  const machine = machineInfo();
+  log(title);
+  log(
+    `machine: ${machine.cpus} CPU (${machine.cpuModel}), node ${machine.node}, kernel ${machine.kernel}, ` +
+      `load ${machine.loadavg.map((v) => v.toFixed(2)).join(' ')}, ` +
+      `network: ${inNetns ? 'private namespace, loopback only' : 'host, 127.0.0.1 only'}`,
+  );
+  if (machine.loadavg[0] > 0.5 * machine.cpus) {
+    log('warning: the machine is already busy; figures will be noisy (see "other CPU %")');
+  }
+  return machine;
+}
