@@ -18,8 +18,10 @@ export interface Sink {
   address: string;
   port: number;
   messages(): SinkMessage[];
-  /** Resolves once `n` messages were dumped; rejects after timeoutMs. */
+  /** Resolves once `n` messages were dumped; rejects after timeoutMs. Not in arrival order. */
   waitFor(n: number, timeoutMs?: number): Promise<SinkMessage[]>;
+  /** Resolves once `n` messages containing `text` (e.g. a test's unique subject) were dumped. */
+  waitForContent(text: string, n?: number, timeoutMs?: number): Promise<SinkMessage[]>;
   stop(): Promise<void>;
   readonly output: string;
 }
@@ -31,25 +33,28 @@ export interface Sink {
 export async function startSink(address: string, port: number, flags: string[] = []): Promise<Sink> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-sink-'));
   chmodSync(dir, 0o777); // smtp-sink drops to nobody after binding
-  const tool: RunningTool = startTool('smtp-sink', ['-u', 'nobody', '-d', `${dir}/%Y%m%d%H%M%S.`, ...flags, `${address}:${port}`, '100'], 600_000);
+  const tool: RunningTool = startTool('smtp-sink', ['-u', 'nobody', '-d', `${dir}/%Y%m%d%H%M%S.`, ...flags, `${address.includes(':') ? `[${address}]` : address}:${port}`, '100'], 600_000);
   let output = '';
   tool.child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   tool.child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   await waitListening(address, port, () => output);
   const messages = () => readdirSync(dir).sort().map((f) => parseDump(readFileSync(join(dir, f), 'utf8')));
+  const until = async (pick: () => SinkMessage[], n: number, timeoutMs: number, what: string) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = pick();
+      if (found.length >= n) return found;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`smtp-sink on ${address}:${port} has ${pick().length} ${what}, expected ${n}; output:\n${output}`);
+  };
   return {
     address,
     port,
     messages,
-    waitFor: async (n, timeoutMs = 30_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const found = messages();
-        if (found.length >= n) return found;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`smtp-sink on ${address}:${port} has ${messages().length} messages, expected ${n}; output:\n${output}`);
-    },
+    waitFor: (n, timeoutMs = 30_000) => until(messages, n, timeoutMs, 'messages'),
+    waitForContent: (text, n = 1, timeoutMs = 30_000) =>
+      until(() => messages().filter((m) => m.content.includes(text)), n, timeoutMs, `messages with "${text}"`),
     stop: async () => {
       await tool.stop();
       rmSync(dir, { recursive: true, force: true });
