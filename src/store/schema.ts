@@ -98,4 +98,22 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (day, policy_domain, policy_type, result, mx, ip)
   );
   `,
+  // DKIM keys (issue 4). A domain signs with its active keys (one per algorithm); a pending key
+  // waits until DNS shows it; a retired key is kept published until retire_at, then removed.
+  `
+  CREATE TABLE dkim_keys (
+    domain TEXT NOT NULL,
+    selector TEXT NOT NULL,
+    algorithm TEXT NOT NULL,          -- rsa-sha256 | ed25519-sha256
+    bits INTEGER,                     -- RSA modulus size
+    public_key TEXT NOT NULL,         -- base64 DER (SubjectPublicKeyInfo for RSA, raw 32 bytes for Ed25519), the p= value
+    key_path TEXT NOT NULL,           -- PEM private key, relative to the data dir, mode 0600
+    state TEXT NOT NULL,              -- pending | active | retired
+    created_at INTEGER NOT NULL,
+    activated_at INTEGER,
+    retire_at INTEGER,
+    PRIMARY KEY (domain, selector)
+  );
+  CREATE INDEX dkim_keys_state ON dkim_keys (domain, state);
+  `,
 ];
