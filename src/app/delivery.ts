@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { PetrelConfig } from '../config/schema.js';
+import { DkimSigner } from '../auth/dkim-sign.js';
 import { DsnService } from '../bounce/dsn-service.js';
 import { SessionOpener } from '../delivery/connection-pool.js';
 import { createDeliverer } from '../delivery/deliverer.js';
@@ -11,6 +12,7 @@ import { httpsPolicyFetcher } from '../delivery/mta-sts-fetch.js';
 import { MtaStsPolicies } from '../delivery/mta-sts.js';
 import { RemoteDelivery } from '../delivery/remote.js';
 import { Router } from '../delivery/router.js';
+import { jobSigner } from '../delivery/signing.js';
 import { recordTlsSession, type TlsSession } from '../delivery/tls-report.js';
 import { DnsResolver } from '../dns/resolver.js';
 import { DeliveryStore } from '../queue/delivery-store.js';
@@ -48,7 +50,8 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
     recipientsPerTransaction: c.recipientsPerTransaction, deadFailures: d.deadDestinationFailures, deadBackoffMs: d.deadBackoffSeconds * 1000,
     maxReceivedHeaders: d.maxReceivedHeaders,
   }, log);
-  const deliver = createDeliverer({ router, local: new LocalDelivery(directory, queue, d.maxReceivedHeaders), remote, log });
+  const sign = jobSigner(new DkimSigner(db, config.dataDir), log);
+  const deliver = createDeliverer({ router, local: new LocalDelivery(directory, queue, d.maxReceivedHeaders), remote, log, sign });
   const dsn = new DsnService({ db, store, queue, hostname: config.hostname, maxLifetimeMs: d.retry.maxLifetimeSeconds * 1000, log });
   const scheduler = new Scheduler({
     store, deliver, retry: d.retry, delayWarningMs: d.delayWarningSeconds * 1000, readySetSize: c.readySetSize,

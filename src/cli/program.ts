@@ -2,6 +2,8 @@
 // Usage errors surface as CommanderError (exitOverride) so the caller decides the exit status.
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerDomainCheck } from './commands/check.js';
+import { registerDkimCommands } from './commands/dkim.js';
 import { registerDomainCommands } from './commands/domain.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerQueueCommands } from './commands/queue.js';
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerUserCommands(program);
   registerDomainCommands(program);
+  registerDkimCommands(program);
+  registerDomainCheck(program);
   registerQueueCommands(program);
   registerSendCommand(program);
   return program;

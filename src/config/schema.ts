@@ -258,6 +258,13 @@ const deliverySchema = z.strictObject({
   pollIntervalMs: positiveInt.max(60_000).default(1000),
 });
 
+const checksSchema = z.strictObject({
+  /** DNS blocklists queried with each sending IP (reversed octets / IPv6 nibbles) by `domain check`. */
+  ipBlocklists: z.array(z.string().regex(HOSTNAME)).default(['zen.spamhaus.org', 'bl.spamcop.net', 'b.barracudacentral.org']),
+  /** Domain blocklists queried with the domain name. */
+  domainBlocklists: z.array(z.string().regex(HOSTNAME)).default(['dbl.spamhaus.org', 'multi.surbl.org', 'multi.uribl.com']),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -280,6 +287,7 @@ export const configSchema = z.strictObject({
   queue: queueSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
+  checks: checksSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

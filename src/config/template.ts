@@ -143,6 +143,11 @@ delivery:
   timeouts: {}
   pollIntervalMs: 1000        # how often the scheduler looks for due mail
 
+# What 'petrel domain check' asks: DNS blocklists for the sending IPs and for the domain.
+checks:
+  ipBlocklists: [zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org]
+  domainBlocklists: [dbl.spamhaus.org, multi.surbl.org, multi.uribl.com]
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;

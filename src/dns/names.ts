@@ -5,7 +5,7 @@ import { DnsError } from './types.js';
 
 const MAX_NAME = 253;
 const MAX_LABEL = 63;
-const LABEL = /^[\x21-\x2d\x2f-\x7e]+$/; // printable ASCII except the dot
+const LABEL = /^[\x20-\x2d\x2f-\x7e]+$/; // printable ASCII and space (SPF macros can expand to it), not the dot
 
 /** "Example.COM." → "example.com"; FORMERR for empty labels, over-long labels or names. */
 export function normalizeName(name: string, type: string): string {

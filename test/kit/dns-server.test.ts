@@ -17,6 +17,7 @@ const ZONE: Zone = {
   'www.example.test': { CNAME: 'example.test', ttl: 30 },
   'tc.test': { fault: 'truncate', A: ['192.0.2.5'] },
   'silent.test': { fault: 'timeout' },
+  'picky.test': { fault: 'timeout-nodata', TXT: ['v=spf1 -all'] },
   'fail.test': { fault: 'servfail' },
   'no.test': { fault: 'refused' },
   'many.test': { TXT: Array.from({ length: 8 }, (_, i) => `${i}${'t'.repeat(100)}`) },
@@ -117,6 +118,12 @@ test('faults: servfail, refused, timeout, truncate (UDP only)', async () => {
   const full = await tcp(query('tc.test', 'A'));
   assert.equal(full.flag_tc, false);
   assert.deepEqual(full.answers?.map((a) => a.type === 'A' && a.data), ['192.0.2.5']);
+});
+
+test('fault timeout-nodata: records it has are served, other types go unanswered', async () => {
+  const answered = await udp(query('picky.test', 'TXT'));
+  assert.equal(answered?.answers?.length, 1);
+  assert.equal(await udp(query('picky.test', 'A'), 200), null);
 });
 
 test('UDP answers beyond 512 bytes (no EDNS) or the EDNS size are truncated', async () => {

@@ -16,7 +16,7 @@ export type ZoneEntry = {
   PTR?: string[];
   CNAME?: string;
   ttl?: number; // for every record of the entry; default 300
-  fault?: 'servfail' | 'refused' | 'timeout' | 'truncate';
+  fault?: 'servfail' | 'refused' | 'timeout' | 'truncate' | 'timeout-nodata'; // timeout-nodata: silent for types it lacks
 };
 /** Owner names (any case, no trailing dot; an IP literal stands for its reverse name) to records. */
 export type Zone = Record<string, ZoneEntry>;
@@ -88,6 +88,7 @@ function respond(zone: ZoneMap, query: DecodedPacket, transport: Transport, nega
   if (fault === 'refused') return { ...base, flags: flags | RCODE.REFUSED };
   if (fault === 'truncate' && transport === 'udp') return { ...base, flags: flags | dnsPacket.TRUNCATED_RESPONSE };
   const found = lookup(zone, name, question.type);
+  if (fault === 'timeout-nodata' && found.answers.length === 0) return null; // a server that drops queries it cannot answer
   const authorities = found.complete ? [] : [soa(name, negativeTtl)];
   return { ...base, flags: flags | found.rcode, answers: found.answers, authorities };
 }

@@ -1,8 +1,13 @@
-// `petrel domain add|list|remove`: which domains Petrel receives mail for and sends from.
-// Bad names exit 2, duplicates and unknown domains exit 1 (StoreError through the CLI's error mapping).
+// `petrel domain add|list|remove|records`: which domains Petrel receives mail for and sends from,
+// and the DNS records to publish for them. Bad names exit 2, duplicates and unknown domains exit 1.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { addDomain, listDomains, removeDomain, requireDomainName, type DomainRecord } from '../../store/domains.js';
+import { ensureActiveKeys, listDkimKeys, type DkimAlgorithm, type DkimKey } from '../../auth/dkim-keys.js';
+import { domainRecords, formatPolicyComment, formatZone } from '../../auth/records.js';
+import type { PetrelConfig } from '../../config/schema.js';
+import type { Db } from '../../store/db.js';
+import { addDomain, getDomain, listDomains, removeDomain, requireDomainName, type DomainFlags, type DomainRecord } from '../../store/domains.js';
+import { StoreError } from '../../store/errors.js';
 import { configFor, withDatabase } from '../context.js';
 import { formatTable, formatTime, yesNo } from '../io.js';
 
@@ -10,7 +15,9 @@ const addOptions = z.object({
   local: z.boolean().default(false),
   sending: z.boolean().default(false),
   catchAll: z.boolean().default(false),
+  ed25519: z.boolean().default(false),
 });
+const recordsOptions = z.object({ json: z.boolean().default(false) });
 
 export function registerDomainCommands(program: Command): void {
   const domain = program.command('domain').description('manage mail domains');
@@ -20,13 +27,27 @@ export function registerDomainCommands(program: Command): void {
     .option('--local', 'accept mail for it on the MX listeners')
     .option('--sending', 'let authenticated users send from it')
     .option('--catch-all', 'accept every address at it (implies --local)')
+    .option('--ed25519', 'a sending domain also gets an Ed25519 DKIM key (signs with both)')
     .action(async (name: string, raw: unknown, command: Command) => {
       const flags = addOptions.parse(raw);
       // A bare `domain add` is the common self-hosted case: we both receive and send for it.
       const none = !flags.local && !flags.sending && !flags.catchAll;
       const chosen = none ? { local: true, sending: true, catchAll: false } : flags;
-      const added = await withDatabase(configFor(command), (db) => addDomain(db, name, chosen));
+      const config = configFor(command);
+      const { added, keys } = await withDatabase(config, (db) => addWithKeys(db, config.dataDir, name, chosen, flags.ed25519));
       process.stdout.write(`added domain ${added.name} (${describeFlags(added)})\n`);
+      for (const k of keys) process.stdout.write(`created DKIM key ${k.selector} (${k.algorithm}), active; see \`petrel domain records ${added.name}\`\n`);
+    });
+  domain
+    .command('records <name>')
+    .description('print the DNS records to publish for a domain (DKIM, SPF, DMARC, MX, MTA-STS, TLS-RPT)')
+    .option('--json', 'print the records as a JSON array')
+    .action(async (input: string, raw: unknown, command: Command) => {
+      const { json } = recordsOptions.parse(raw);
+      const name = requireDomainName(input);
+      const config = configFor(command);
+      const records = await withDatabase(config, (db) => recordsFor(db, config, name));
+      process.stdout.write(json ? JSON.stringify(records, null, 2) + '\n' : formatZone(records) + formatPolicyComment(config.hostname, name));
     });
   domain
     .command('list')
@@ -43,6 +64,23 @@ export function registerDomainCommands(program: Command): void {
       await withDatabase(configFor(command), (db) => removeDomain(db, name));
       process.stdout.write(`removed domain ${name}\n`);
     });
+}
+
+/** The domain and, when it sends, its first DKIM keys, in one transaction. */
+function addWithKeys(db: Db, dataDir: string, name: string, flags: DomainFlags, ed25519: boolean) {
+  const algorithms: DkimAlgorithm[] = ed25519 ? ['rsa-sha256', 'ed25519-sha256'] : ['rsa-sha256'];
+  return db.transaction(() => {
+    const added = addDomain(db, name, flags);
+    const keys: DkimKey[] = added.sending ? ensureActiveKeys(db, dataDir, added.name, algorithms) : [];
+    return { added, keys };
+  })();
+}
+
+function recordsFor(db: Db, config: PetrelConfig, name: string) {
+  const domain = getDomain(db, name);
+  if (domain === null) throw new StoreError('not-found', `no domain ${name}`);
+  const sources = config.delivery.sources.map((s) => s.address);
+  return domainRecords({ domain: name, hostname: config.hostname, local: domain.local, keys: listDkimKeys(db, name), sources });
 }
 
 function describeFlags(domain: DomainRecord): string {

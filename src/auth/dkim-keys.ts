@@ -1,0 +1,149 @@
+// DKIM key pairs of the sending domains: generated here, private halves as PEM files (0600, under
+// <dataDir>/keys/dkim/<domain>/, directories 0700), public halves and life-cycle state in dkim_keys.
+// File system and SQLite errors pass through; a domain that has used up a month's selectors throws.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import type { Db } from '../store/db.js';
+import { StoreError } from '../store/errors.js';
+
+export type DkimAlgorithm = 'rsa-sha256' | 'ed25519-sha256';
+export type DkimKeyState = 'pending' | 'active' | 'retired';
+
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  algorithm: DkimAlgorithm;
+  bits: number | null;
+  /** The DNS p= value: base64 SPKI DER (RSA) or the raw 32-byte key (Ed25519). */
+  publicKey: string;
+  /** PEM private key, relative to the data dir. */
+  keyPath: string;
+  state: DkimKeyState;
+  createdAt: number;
+  activatedAt: number | null;
+  retireAt: number | null;
+}
+
+const RSA_BITS = 2048;
+/** Days a replaced key stays published, so mail signed just before a rotation still verifies. */
+export const RETIRE_DAYS = 7;
+// An Ed25519 SubjectPublicKeyInfo is this fixed prefix followed by the raw 32-byte key.
+const ED25519_SPKI_PREFIX = 12;
+
+const keyRow = z.object({
+  domain: z.string(),
+  selector: z.string(),
+  algorithm: z.enum(['rsa-sha256', 'ed25519-sha256']),
+  bits: z.number().nullable(),
+  public_key: z.string(),
+  key_path: z.string(),
+  state: z.enum(['pending', 'active', 'retired']),
+  created_at: z.number(),
+  activated_at: z.number().nullable(),
+  retire_at: z.number().nullable(),
+});
+
+/**
+ * Selectors are `p` + YYYYMM (UTC) + the first letter not yet used by the domain: `p202611a`, then
+ * `p202611b` for a second key made the same month. Dated names show a key's age in DNS at a glance.
+ * @example selectorFor(new Date('2026-11-28'), []) === 'p202611a'
+ */
+export function selectorFor(now: Date, taken: readonly string[]): string {
+  const stem = `p${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  for (let c = 0; c < 26; c++) {
+    const candidate = stem + String.fromCharCode(0x61 + c);
+    if (!taken.includes(candidate)) return candidate;
+  }
+  throw new StoreError('exists', `all 26 selectors ${stem}a..z are taken; try again next month`);
+}
+
+/** Where a key's PEM file lives, relative to the data dir. */
+export function dkimKeyPath(domain: string, selector: string): string {
+  return join('keys', 'dkim', domain, `${selector}.pem`);
+}
+
+/** Generate a key pair for `domain`, write the private key and record it in `state`. */
+export function createDkimKey(db: Db, dataDir: string, domain: string, algorithm: DkimAlgorithm, state: DkimKeyState, now = Date.now()): DkimKey {
+  const selector = selectorFor(new Date(now), listDkimKeys(db, domain).map((k) => k.selector));
+  const pair = algorithm === 'rsa-sha256'
+    ? generateKeyPairSync('rsa', { modulusLength: RSA_BITS })
+    : generateKeyPairSync('ed25519');
+  const key: DkimKey = {
+    domain, selector, algorithm, bits: algorithm === 'rsa-sha256' ? RSA_BITS : null,
+    publicKey: dnsPublicKey(pair.publicKey, algorithm), keyPath: dkimKeyPath(domain, selector),
+    state, createdAt: now, activatedAt: state === 'active' ? now : null, retireAt: null,
+  };
+  writePrivateKey(join(dataDir, key.keyPath), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  db.prepare(
+    `INSERT INTO dkim_keys (domain, selector, algorithm, bits, public_key, key_path, state, created_at, activated_at, retire_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(domain, selector, algorithm, key.bits, key.publicKey, key.keyPath, state, now, key.activatedAt, null);
+  return key;
+}
+
+/** The p= value for a public key. */
+export function dnsPublicKey(publicKey: KeyObject, algorithm: DkimAlgorithm): string {
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return (algorithm === 'rsa-sha256' ? der : der.subarray(ED25519_SPKI_PREFIX)).toString('base64');
+}
+
+/** Write the PEM with mode 0600 in directories tightened to 0700 (mkdir's mode skips existing ones). */
+function writePrivateKey(file: string, pem: string): void {
+  const dir = dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const d of [dir, dirname(dir), dirname(dirname(dir))]) fs.chmodSync(d, 0o700);
+  const fd = fs.openSync(file, 'wx', 0o600);
+  try {
+    fs.writeSync(fd, pem);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Keys of one domain (or all), oldest first. */
+export function listDkimKeys(db: Db, domain?: string): DkimKey[] {
+  const rows = domain === undefined
+    ? db.prepare('SELECT * FROM dkim_keys ORDER BY domain, created_at, selector').all()
+    : db.prepare('SELECT * FROM dkim_keys WHERE domain = ? ORDER BY created_at, selector').all(domain);
+  return rows.map(toKey);
+}
+
+/** Keys of `domain` in one of `states`. */
+export function dkimKeysIn(db: Db, domain: string, states: readonly DkimKeyState[]): DkimKey[] {
+  return listDkimKeys(db, domain).filter((k) => states.includes(k.state));
+}
+
+/**
+ * Make a pending key active; the active key of the same algorithm becomes retired, still published
+ * until retire_at (now + RETIRE_DAYS). Throws StoreError('not-found') unless `selector` is pending.
+ */
+export function activateDkimKey(db: Db, domain: string, selector: string, now = Date.now(), retireDays = RETIRE_DAYS): DkimKey {
+  const pending = dkimKeysIn(db, domain, ['pending']).find((k) => k.selector === selector);
+  if (pending === undefined) throw new StoreError('not-found', `no pending DKIM key ${selector} for ${domain}`);
+  db.transaction(() => {
+    db.prepare(`UPDATE dkim_keys SET state = 'retired', retire_at = ? WHERE domain = ? AND algorithm = ? AND state = 'active'`)
+      .run(now + retireDays * 86_400_000, domain, pending.algorithm);
+    db.prepare(`UPDATE dkim_keys SET state = 'active', activated_at = ? WHERE domain = ? AND selector = ?`).run(now, domain, selector);
+  })();
+  return { ...pending, state: 'active', activatedAt: now };
+}
+
+function toKey(row: unknown): DkimKey {
+  const r = keyRow.parse(row);
+  return {
+    domain: r.domain, selector: r.selector, algorithm: r.algorithm, bits: r.bits, publicKey: r.public_key,
+    keyPath: r.key_path, state: r.state, createdAt: r.created_at, activatedAt: r.activated_at, retireAt: r.retire_at,
+  };
+}
+
+/**
+ * Give `domain` an active key of each algorithm it has none of (a first key has nothing to rotate
+ * from, so it signs at once); returns the keys created, none when all exist.
+ */
+export function ensureActiveKeys(db: Db, dataDir: string, domain: string, algorithms: readonly DkimAlgorithm[], now = Date.now()): DkimKey[] {
+  const active = new Set(dkimKeysIn(db, domain, ['active']).map((k) => k.algorithm));
+  return algorithms.filter((a) => !active.has(a)).map((a) => createDkimKey(db, dataDir, domain, a, 'active', now));
+}
