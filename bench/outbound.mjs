@@ -68,7 +68,7 @@ async function main() {
 
 function makeContenders(opts) {
   const all = {
-    petrel: () => petrelContender({ connections: opts.connections, deferred: opts.deferred }),
+    petrel: () => petrelContender({ connections: opts.connections, deferred: opts.deferred, dkim: opts.dkim }),
     postfix: () => postfixContender({ connections: opts.connections }),
     nodemailer: () => nodemailerContender({ connections: opts.connections }),
   };

@@ -15,6 +15,8 @@ times the drain to postfix's smtp-sink on 127.0.0.1. See bench/README.md.
   --only LIST           contenders, comma-separated: ${CONTENDERS.join(',')} (default all)
   --repeat R            queue and drain R times per contender and size; the median msgs/s counts (default 1)
   --connections C       parallel connections to the sink for every contender, and for the feeder (default 20)
+  --dkim MODE           Petrel only: none (default), rsa (RSA 2048) or both (RSA 2048 + Ed25519)
+                        DKIM signatures on every message, to measure what signing costs
   --deferred N          Petrel only: first fill its queue with N deferred messages due in 30 days, to show
                         that waiting mail does not slow enqueue or delivery (default 0)
   --drain-timeout S     give up on a drain after S seconds (default 180)
@@ -58,6 +60,7 @@ export function parseArgs(argv) {
     repeat: 1,
     connections: 20,
     deferred: 0,
+    dkim: 'none',
     drainTimeoutS: 180,
     stallTimeoutS: 30,
     feedTimeoutS: 300,
@@ -84,6 +87,11 @@ export function parseArgs(argv) {
       }
       case '--repeat': opts.repeat = positiveInt(value(), flag); break;
       case '--connections': opts.connections = positiveInt(value(), flag); break;
+      case '--dkim': {
+        opts.dkim = value();
+        if (!['none', 'rsa', 'both'].includes(opts.dkim)) throw new Error('--dkim must be none, rsa or both');
+        break;
+      }
       case '--deferred': opts.deferred = Number.parseInt(value(), 10) || 0; break;
       case '--drain-timeout': opts.drainTimeoutS = positiveInt(value(), flag); break;
       case '--stall-timeout': opts.stallTimeoutS = positiveInt(value(), flag); break;

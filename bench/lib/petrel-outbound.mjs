@@ -103,7 +103,7 @@ function prefillDeferred(dataDir, n) {
   return (Date.now() - started) / 1000;
 }
 
-export function petrelContender({ connections, deferred = 0, readyTimeoutS = 60 }) {
+export function petrelContender({ connections, deferred = 0, dkim = 'none', readyTimeoutS = 60 }) {
   let workDir;
   let dataDir;
   let configFile;
@@ -172,7 +172,9 @@ export function petrelContender({ connections, deferred = 0, readyTimeoutS = 60 
       logFile = join(workDir, 'petrel.log');
       mkdirSync(dataDir, { recursive: true });
       port = await freePort();
-      await cli(['domain', 'add', SENDER_DOMAIN, '--sending'], { dataDir, cwd: workDir });
+      // DKIM: none unless asked (--dkim rsa|both), so the delivery figures compare like with like.
+      const keys = dkim === 'none' ? ['--no-dkim'] : dkim === 'both' ? ['--ed25519'] : [];
+      await cli(['domain', 'add', SENDER_DOMAIN, '--sending', ...keys], { dataDir, cwd: workDir });
       await cli(['user', 'add', SENDER, '--password-stdin', '--allow-from', `*@${SENDER_DOMAIN}`], {
         dataDir,
         cwd: workDir,

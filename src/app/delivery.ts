@@ -49,9 +49,8 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
     global: c.global, perDestination: c.perDestination, messagesPerConnection: c.messagesPerConnection,
     recipientsPerTransaction: c.recipientsPerTransaction, deadFailures: d.deadDestinationFailures, deadBackoffMs: d.deadBackoffSeconds * 1000,
     maxReceivedHeaders: d.maxReceivedHeaders,
-  }, log);
-  const sign = jobSigner(new DkimSigner(db, config.dataDir), log);
-  const deliver = createDeliverer({ router, local: new LocalDelivery(directory, queue, d.maxReceivedHeaders), remote, log, sign });
+  }, log, Date.now, jobSigner(new DkimSigner(db, config.dataDir), log));
+  const deliver = createDeliverer({ router, local: new LocalDelivery(directory, queue, d.maxReceivedHeaders), remote, log });
   const dsn = new DsnService({ db, store, queue, hostname: config.hostname, maxLifetimeMs: d.retry.maxLifetimeSeconds * 1000, log });
   const scheduler = new Scheduler({
     store, deliver, retry: d.retry, delayWarningMs: d.delayWarningSeconds * 1000, readySetSize: c.readySetSize,

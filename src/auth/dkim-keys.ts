@@ -111,6 +111,12 @@ export function listDkimKeys(db: Db, domain?: string): DkimKey[] {
   return rows.map(toKey);
 }
 
+/** Prepare once: the active keys of a domain, for the signer's per-message look-up. */
+export function activeKeysQuery(db: Db): (domain: string) => DkimKey[] {
+  const statement = db.prepare("SELECT * FROM dkim_keys WHERE domain = ? AND state = 'active' ORDER BY created_at, selector");
+  return (domain) => statement.all(domain).map(toKey);
+}
+
 /** Keys of `domain` in one of `states`. */
 export function dkimKeysIn(db: Db, domain: string, states: readonly DkimKeyState[]): DkimKey[] {
   return listDkimKeys(db, domain).filter((k) => states.includes(k.state));

@@ -6,7 +6,6 @@ import type { AttemptInfo, DeliveryJob, RecipientResult } from './job.js';
 import type { LocalDelivery } from './local.js';
 import type { RemoteDelivery } from './remote.js';
 import type { Router } from './router.js';
-import type { JobSigner } from './signing.js';
 import type { Outcome } from '../smtp/client/types.js';
 
 export interface DelivererDeps {
@@ -14,8 +13,6 @@ export interface DelivererDeps {
   local: LocalDelivery;
   remote: RemoteDelivery;
   log: Logger;
-  /** DKIM-signs a job before remote delivery (src/delivery/signing.ts); local delivery stores it unsigned. */
-  sign?: JobSigner;
 }
 
 /** Build the scheduler's Deliver function. */
@@ -25,7 +22,7 @@ export function createDeliverer(deps: DelivererDeps) {
     const route = await deps.router.route(job.domain);
     if (route.kind === 'fail') return failAll(job, startedAt, route.outcome, route.via);
     if (route.kind === 'local') return deps.local.deliver(job);
-    return deps.remote.deliver(route, deps.sign ? await deps.sign(job) : job);
+    return deps.remote.deliver(route, job);
   };
 }
 

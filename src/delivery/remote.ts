@@ -8,6 +8,7 @@ import type { Logger } from '../util/log.js';
 import type { SessionOpener, OpenedSession } from './connection-pool.js';
 import type { AttemptInfo, DeliveryJob, JobRecipient, RecipientResult } from './job.js';
 import { loopRefusal } from './loop.js';
+import type { JobSigner } from './signing.js';
 import type { RemoteRoute } from './route.js';
 
 export interface RemoteLimits {
@@ -43,6 +44,8 @@ export class RemoteDelivery {
     private readonly limits: RemoteLimits,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** DKIM-signs a job just before it is sent, so at most one job per connection waits on signing. */
+    private readonly sign: JobSigner = async (job) => job,
   ) {}
 
   /** Connections open now, in total. */
@@ -113,22 +116,23 @@ export class RemoteDelivery {
       const attempt: AttemptInfo = { startedAt: this.now(), durationMs: 0, route: item.route.via };
       return { opened, results: item.job.recipients.map((r) => ({ idx: r.idx, outcome: loop, attempt })) };
     }
-    const chunks = chunk(item.job.recipients, this.limits.recipientsPerTransaction);
+    const signed: Pending = { ...item, job: await this.sign(item.job) };
+    const chunks = chunk(signed.job.recipients, this.limits.recipientsPerTransaction);
     for (const [i, recipients] of chunks.entries()) {
       const startedAt = this.now();
       if (!opened || !opened.session.usable || opened.session.transactions >= this.limits.messagesPerConnection) {
         if (opened) await opened.session.quit();
-        const attempt = await this.opener.open(item.route);
+        const attempt = await this.opener.open(signed.route);
         if (!attempt.ok) {
           this.connectFailed(dest, attempt.outcome);
-          const info: AttemptInfo = { startedAt, durationMs: this.now() - startedAt, route: item.route.via, ...(attempt.host ? { mx: attempt.host.name, ip: attempt.host.ip, port: attempt.host.port } : {}) };
+          const info: AttemptInfo = { startedAt, durationMs: this.now() - startedAt, route: signed.route.via, ...(attempt.host ? { mx: attempt.host.name, ip: attempt.host.ip, port: attempt.host.port } : {}) };
           for (const rest of chunks.slice(i)) results.push(...rest.map((r) => ({ idx: r.idx, outcome: attempt.outcome, attempt: info })));
           return { opened: null, results };
         }
         dest.failures = 0;
         opened = attempt.opened;
       }
-      results.push(...(await this.transaction(item, opened, recipients, startedAt)));
+      results.push(...(await this.transaction(signed, opened, recipients, startedAt)));
     }
     return { opened, results };
   }

@@ -16,6 +16,7 @@ const addOptions = z.object({
   sending: z.boolean().default(false),
   catchAll: z.boolean().default(false),
   ed25519: z.boolean().default(false),
+  dkim: z.boolean().default(true),
 });
 const recordsOptions = z.object({ json: z.boolean().default(false) });
 
@@ -28,13 +29,15 @@ export function registerDomainCommands(program: Command): void {
     .option('--sending', 'let authenticated users send from it')
     .option('--catch-all', 'accept every address at it (implies --local)')
     .option('--ed25519', 'a sending domain also gets an Ed25519 DKIM key (signs with both)')
+    .option('--no-dkim', 'create no DKIM key (mail from it goes unsigned until `petrel dkim add`)')
     .action(async (name: string, raw: unknown, command: Command) => {
       const flags = addOptions.parse(raw);
       // A bare `domain add` is the common self-hosted case: we both receive and send for it.
       const none = !flags.local && !flags.sending && !flags.catchAll;
       const chosen = none ? { local: true, sending: true, catchAll: false } : flags;
       const config = configFor(command);
-      const { added, keys } = await withDatabase(config, (db) => addWithKeys(db, config.dataDir, name, chosen, flags.ed25519));
+      const algorithms: DkimAlgorithm[] = !flags.dkim ? [] : flags.ed25519 ? ['rsa-sha256', 'ed25519-sha256'] : ['rsa-sha256'];
+      const { added, keys } = await withDatabase(config, (db) => addWithKeys(db, config.dataDir, name, chosen, algorithms));
       process.stdout.write(`added domain ${added.name} (${describeFlags(added)})\n`);
       for (const k of keys) process.stdout.write(`created DKIM key ${k.selector} (${k.algorithm}), active; see \`petrel domain records ${added.name}\`\n`);
     });
@@ -67,11 +70,10 @@ export function registerDomainCommands(program: Command): void {
 }
 
 /** The domain and, when it sends, its first DKIM keys, in one transaction. */
-function addWithKeys(db: Db, dataDir: string, name: string, flags: DomainFlags, ed25519: boolean) {
-  const algorithms: DkimAlgorithm[] = ed25519 ? ['rsa-sha256', 'ed25519-sha256'] : ['rsa-sha256'];
+function addWithKeys(db: Db, dataDir: string, name: string, flags: DomainFlags, algorithms: DkimAlgorithm[]) {
   return db.transaction(() => {
     const added = addDomain(db, name, flags);
-    const keys: DkimKey[] = added.sending ? ensureActiveKeys(db, dataDir, added.name, algorithms) : [];
+    const keys: DkimKey[] = added.sending && algorithms.length > 0 ? ensureActiveKeys(db, dataDir, added.name, algorithms) : [];
     return { added, keys };
   })();
 }
