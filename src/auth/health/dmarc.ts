@@ -10,7 +10,7 @@ const POLICIES = new Set(['none', 'quarantine', 'reject']);
 /** The DMARC findings for `domain`. */
 export async function checkDmarc(ctx: HealthContext, domain: string): Promise<Finding[]> {
   const name = `_dmarc.${domain}`;
-  const publish = `publish TXT "v=DMARC1; p=none; rua=mailto:dmarc@${domain}" at ${name}`;
+  const publish = `publish TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}" at ${name}`;
   const txt = await looked(ctx.resolver.txt(name));
   if (!Array.isArray(txt)) return [finding('record', 'unknown', describeDns(txt), 'retry; DNS did not answer')];
   const records = withPrefix(txt, 'v=DMARC1');
@@ -41,9 +41,9 @@ function alignmentFindings(tags: Map<string, string>): Finding[] {
 
 function ruaFinding(tags: Map<string, string>, domain: string): Finding {
   const rua = tags.get('rua');
-  if (!rua) return finding('rua', 'warn', 'no rua: you get no aggregate reports', `add rua=mailto:dmarc@${domain}`);
+  if (!rua) return finding('rua', 'warn', 'no rua: you get no aggregate reports', `add rua=mailto:dmarc-reports@${domain}`);
   if (!rua.split(',').every((uri) => /^mailto:[^@\s]+@[^@\s]+$/i.test(uri.trim().replace(/!\d+[kmgt]?$/i, '')))) {
-    return finding('rua', 'fail', `rua=${rua} is not a list of mailto: URIs`, `use rua=mailto:dmarc@${domain}`);
+    return finding('rua', 'fail', `rua=${rua} is not a list of mailto: URIs`, `use rua=mailto:dmarc-reports@${domain}`);
   }
   return pass('rua', `reports go to ${rua}`);
 }

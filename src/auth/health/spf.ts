@@ -30,7 +30,7 @@ async function fetchSpf(resolver: Resolver, domain: string): Promise<SpfRecord |
 /** The SPF findings for `domain`. */
 export async function checkSpf(ctx: HealthContext, domain: string): Promise<Finding[]> {
   const record = await fetchSpf(ctx.resolver, domain);
-  if (record === null) return [finding('record', 'fail', `no v=spf1 TXT record at ${domain}`, `publish "v=spf1 ip4:<sending IP> -all" at ${domain}`)];
+  if (record === null) return [finding('record', 'fail', `no v=spf1 TXT record at ${domain}`, `publish "v=spf1 ip4:<sending IP> ~all" at ${domain} (see petrel domain records)`)];
   if ('problem' in record) {
     const fix = record.dns ? 'check the domain\'s DNS servers answer' : 'publish exactly one valid v=spf1 record';
     return [finding('record', record.dns ? 'unknown' : 'fail', record.problem, fix)];
