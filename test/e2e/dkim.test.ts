@@ -24,6 +24,7 @@ describe('DKIM signing of outbound mail', () => {
   let petrel: Petrel;
   let sink: Sink;
   let records: DnsRecord[];
+  let published: Zone;
 
   before(async () => {
     const mxPort = await freePort();
@@ -37,7 +38,7 @@ describe('DKIM signing of outbound mail', () => {
     const r = await petrel.cli(['domain', 'records', 'example.test', '--json']);
     assert.equal(r.code, 0, r.stderr);
     records = JSON.parse(r.stdout) as DnsRecord[];
-    const published: Zone = { ...ZONE };
+    published = { ...ZONE };
     for (const rec of records.filter((x) => x.type === 'TXT')) published[rec.name] = { TXT: [...(published[rec.name]?.TXT ?? []), rec.strings] };
     dns.setZone(published);
   });
@@ -73,5 +74,23 @@ describe('DKIM signing of outbound mail', () => {
     const h = /^DKIM-Signature:.*?\bh=([^;]+);/m.exec(unfolded)?.[1]?.toLowerCase().split(/\s*:\s*/) ?? [];
     assert.equal(h.filter((x) => x === 'from').length, 2, `From over-signed: ${h.join(':')}`);
     assert.ok(h.includes('list-unsubscribe') && h.includes('subject'));
+  });
+
+  test('rotation: the new key signs only once DNS shows it; the old one is retired', async () => {
+    const rotated = await petrel.cli(['dkim', 'rotate', 'example.test']);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const selector = /petrel dkim activate example\.test (\w+)/.exec(rotated.stdout)?.[1];
+    assert.ok(selector, rotated.stdout);
+    const early = await petrel.cli(['dkim', 'activate', 'example.test', selector]);
+    assert.equal(early.code, 1, early.stdout);
+    assert.match(early.stderr, /DNS does not show key .* yet: .*_domainkey\.example\.test has no TXT record/);
+    const now = JSON.parse((await petrel.cli(['domain', 'records', 'example.test', '--json'])).stdout) as DnsRecord[];
+    const fresh = now.find((x) => x.name === `${selector}._domainkey.example.test`)!;
+    dns.setZone({ ...published, [fresh.name]: { TXT: [fresh.strings] } });
+    const done = await petrel.cli(['dkim', 'activate', 'example.test', selector]);
+    assert.equal(done.code, 0, done.stderr);
+    const list = (await petrel.cli(['dkim', 'list', 'example.test'])).stdout;
+    assert.match(list, new RegExp(`${selector}\\s.*active`));
+    assert.match(list, /retired/);
   });
 });

@@ -3,7 +3,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { activateDkimKey, createDkimKey, ensureActiveKeys, listDkimKeys, type DkimAlgorithm, type DkimKey } from '../../auth/dkim-keys.js';
+import { publishedDkimKey } from '../../auth/dkim-dns.js';
 import { dkimRecord, formatZone } from '../../auth/records.js';
+import type { PetrelConfig } from '../../config/schema.js';
+import { DnsResolver } from '../../dns/resolver.js';
 import type { Db } from '../../store/db.js';
 import { getDomain, requireDomainName } from '../../store/domains.js';
 import { StoreError } from '../../store/errors.js';
@@ -11,6 +14,17 @@ import { configFor, withDatabase } from '../context.js';
 import { formatTable, formatTime } from '../io.js';
 
 const algorithmOptions = z.object({ ed25519: z.boolean().default(false) });
+const forceOptions = z.object({ force: z.boolean().default(false) });
+
+/** Refuse to switch signing to a key receivers cannot see yet (a signature they cannot verify). */
+async function requirePublished(config: PetrelConfig, domain: string, selector: string): Promise<void> {
+  const pending = await withDatabase(config, (db) => listDkimKeys(db, domain).find((k) => k.selector === selector && k.state === 'pending'));
+  if (pending === undefined) throw new StoreError('not-found', `no pending DKIM key ${selector} for ${domain}`);
+  const seen = await publishedDkimKey(DnsResolver.fromConfig(config.dns), domain, selector);
+  if (seen.ok && seen.p === pending.publicKey) return;
+  const why = seen.ok ? `${selector}._domainkey.${domain} publishes a different key` : seen.reason;
+  throw new Error(`DNS does not show key ${selector} yet: ${why}; publish the record \`petrel dkim rotate\` printed, or use --force`);
+}
 
 export function registerDkimCommands(program: Command): void {
   const dkim = program.command('dkim').description('manage DKIM signing keys');
@@ -40,10 +54,13 @@ export function registerDkimCommands(program: Command): void {
     });
   dkim
     .command('activate <domain> <selector>')
-    .description('sign with a pending key; the key it replaces stays published for 7 days')
-    .action(async (input: string, selector: string, _raw: unknown, command: Command) => {
+    .description('sign with a pending key once DNS shows it; the key it replaces stays published for 7 days')
+    .option('--force', 'activate without checking that DNS publishes the key')
+    .action(async (input: string, selector: string, raw: unknown, command: Command) => {
       const name = requireDomainName(input);
-      const key = await withDatabase(configFor(command), (db) => activateDkimKey(db, name, selector));
+      const config = configFor(command);
+      if (!forceOptions.parse(raw).force) await requirePublished(config, name, selector);
+      const key = await withDatabase(config, (db) => activateDkimKey(db, name, selector));
       process.stdout.write(`activated DKIM key ${key.selector} (${key.algorithm}) for ${name}\n`);
     });
   dkim
