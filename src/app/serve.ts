@@ -2,7 +2,10 @@
 // every configured listener. A failure before all listeners are up closes what was opened and throws.
 
 import { existsSync } from 'node:fs';
+import { MailauthInbound } from '../auth/inbound.js';
+import { mailauthResolver } from '../auth/mailauth-resolver.js';
 import type { PetrelConfig } from '../config/schema.js';
+import { DnsResolver } from '../dns/resolver.js';
 import { recoverSpool } from '../queue/recovery.js';
 import { QueueWriter } from '../queue/writer.js';
 import { AuthFailureLimiter } from '../smtp/server/auth-limiter.js';
@@ -58,6 +61,7 @@ function serverDeps(config: PetrelConfig, db: Db, directory: StoreDirectory, que
     directory,
     authenticator,
     sink: queue,
+    inbound: inboundChecks(config),
     tlsOptions: () => certs.serverOptions(),
     limits: {
       maxLineLength: limits.maxLineLength,
@@ -77,6 +81,14 @@ function serverDeps(config: PetrelConfig, db: Db, directory: StoreDirectory, que
     connections: new ConnectionCounter(),
     log,
   };
+}
+
+/** SPF/DKIM/DMARC for the MX role, as `inbound` configures them; null when turned off. */
+function inboundChecks(config: PetrelConfig): MailauthInbound | null {
+  const { inbound } = config;
+  if (!inbound.checks) return null;
+  const policy = { authservId: inbound.authservId ?? config.hostname, rejectDmarc: inbound.rejectDmarc, rejectSpfFail: inbound.rejectSpfFail };
+  return new MailauthInbound(policy, mailauthResolver(DnsResolver.fromConfig(config.dns)));
 }
 
 function listenerSpec(config: PetrelConfig, l: PetrelConfig['listeners'][number]): ListenerSpec {

@@ -265,6 +265,17 @@ const checksSchema = z.strictObject({
   domainBlocklists: z.array(z.string().regex(HOSTNAME)).default(['dbl.spamhaus.org', 'multi.surbl.org', 'multi.uribl.com']),
 });
 
+const inboundSchema = z.strictObject({
+  /** SPF, DKIM, DMARC and ARC on the MX role, recorded in an Authentication-Results header. */
+  checks: z.boolean().default(true),
+  /** Our name in Authentication-Results (RFC 8601 authserv-id); defaults to hostname. */
+  authservId: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional(),
+  /** Refuse (550 5.7.1 at end of data) mail failing DMARC whose domain publishes p=reject. */
+  rejectDmarc: z.boolean().default(true),
+  /** Refuse mail whose SPF result is fail. */
+  rejectSpfFail: z.boolean().default(false),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -288,6 +299,7 @@ export const configSchema = z.strictObject({
   dns: dnsSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
   checks: checksSchema.prefault({}),
+  inbound: inboundSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

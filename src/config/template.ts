@@ -148,6 +148,13 @@ checks:
   ipBlocklists: [zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org]
   domainBlocklists: [dbl.spamhaus.org, multi.surbl.org, multi.uribl.com]
 
+# Checks of mail arriving on the MX role (docs/configuration.md), recorded in Authentication-Results.
+inbound:
+  checks: true                # SPF, DKIM, DMARC and ARC; false: no checks and no header
+  # authservId: mail.example.com  # our name in Authentication-Results; default: hostname
+  rejectDmarc: true           # DMARC fail under p=reject: 550 5.7.1 (quarantine is only marked)
+  rejectSpfFail: false        # SPF fail: 550 5.7.1
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;

@@ -1,5 +1,6 @@
 // One message on its way into the queue, as handed to an SMTP session: write body chunks, then
 // commit or abort. Misuse (write after commit/abort) throws; storage failures only reject commit().
+import type { Readable } from 'node:stream';
 import type { MessageWriter } from '../smtp/server/ports.js';
 import type { BodyAccumulator } from './body.js';
 
@@ -21,8 +22,18 @@ export class QueuedMessageWriter implements MessageWriter {
   }
 
   write(chunk: Buffer): void {
-    if (this.phase !== 'open') throw new Error(`queue: write on a message already ${this.phaseWord()}`);
+    this.assertOpen('write');
     this.body.append(chunk);
+  }
+
+  contents(): Readable {
+    this.assertOpen('read');
+    return this.body.contents();
+  }
+
+  rewriteHeader(fn: (header: Buffer) => Buffer): void {
+    this.assertOpen('rewrite');
+    this.body.rewriteHeader(fn);
   }
 
   /** Resolves with the queue id once body and rows are on disk; never throws synchronously. */
@@ -39,6 +50,10 @@ export class QueuedMessageWriter implements MessageWriter {
     if (this.phase !== 'open') return;
     this.phase = 'aborted';
     this.body.discard();
+  }
+
+  private assertOpen(what: string): void {
+    if (this.phase !== 'open') throw new Error(`queue: ${what} on a message already ${this.phaseWord()}`);
   }
 
   private phaseWord(): string {

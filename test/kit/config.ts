@@ -23,6 +23,8 @@ export interface ConfigOverrides {
   /** Delivery is off unless a test turns it on: no test may send to a resolver it did not start. */
   delivery?: Record<string, unknown>;
   dns?: Record<string, unknown>;
+  /** Inbound SPF/DKIM/DMARC checks are off unless a test turns them on, for the same reason. */
+  inbound?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -72,6 +74,7 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     log: { level: 'info', ...o.log },
     delivery: { enabled: false, ...o.delivery },
     ...(o.dns ? { dns: o.dns } : {}),
+    inbound: { checks: false, ...o.inbound },
   };
 }
 

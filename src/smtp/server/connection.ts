@@ -6,9 +6,10 @@ import { TLSSocket, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Credentials } from '../sasl/index.js';
 import { LineReader, type LineEvent } from '../wire/line-reader.js';
-import { encodeReply, reply } from '../wire/reply.js';
+import { encodeReply, reply, type Reply } from '../wire/reply.js';
 import { MessageIntake, type BodyEnd } from './message-intake.js';
-import type { AuthOutcome, Authenticator, MessageSink } from './ports.js';
+import { replaceAuthResults } from '../../auth/auth-results.js';
+import type { AuthOutcome, Authenticator, Envelope, InboundAuthenticator, InboundVerdict, MessageSink, MessageWriter } from './ports.js';
 import { greeting, handle, initialState } from './session.js';
 import type { Effect, SessionContext, SessionInput, TlsInfo } from './session-types.js';
 
@@ -16,6 +17,8 @@ export interface ConnectionOptions {
   ctx: SessionContext;
   sink: MessageSink;
   authenticator: Authenticator;
+  /** SPF/DKIM/DMARC before commit; null: no checks (submission, or `inbound.checks: false`). */
+  inbound: InboundAuthenticator | null;
   tlsOptions: (() => TlsOptions) | null;
   maxLineLength: number;
   commandTimeoutMs: number;
@@ -212,16 +215,38 @@ export class SmtpConnection {
   }
 
   private async commit(): Promise<SessionInput> {
-    const writer = this.intake.take();
+    const { writer, envelope } = this.intake.take();
     try {
+      const refusal = await this.checkInbound(writer, envelope);
+      if (refusal) {
+        writer.abort();
+        this.o.log.info({ event: 'inbound-refused', code: refusal.code, text: refusal.lines[0] }, 'message refused by policy');
+        return { type: 'refused', reply: refusal };
+      }
       const id = await writer.commit();
       this.messages++;
       this.o.log.info({ event: 'accepted', id }, 'message accepted');
       return { type: 'stored', id };
     } catch (err) {
+      writer.abort(); // does nothing once commit() started: the commit cleans up after itself
       this.o.log.error({ err }, 'storing the message failed');
       return { type: 'store-failed' };
     }
+  }
+
+  /** Run the inbound checks and put their header on the message; the refusal if policy says so. */
+  private async checkInbound(writer: MessageWriter, envelope: Envelope): Promise<Reply | null> {
+    const inbound = this.o.inbound;
+    if (!inbound) return null;
+    let verdict: InboundVerdict = { header: '' };
+    try {
+      verdict = await inbound.check(envelope, writer.contents());
+    } catch (err) {
+      this.o.log.warn({ err }, 'inbound checks failed; the message goes on unmarked');
+    }
+    // Forged fields claiming our authserv-id go even when our own checks did not run.
+    writer.rewriteHeader((header) => replaceAuthResults(header, verdict.header, inbound.authservId));
+    return verdict.reject ?? null;
   }
 
   private get extended(): boolean {

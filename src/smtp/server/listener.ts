@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { encodeReply } from '../wire/reply.js';
 import { AuthFailureLimiter } from './auth-limiter.js';
 import { SmtpConnection, tlsInfo } from './connection.js';
-import type { Authenticator, Directory, ListenerRole, MessageSink } from './ports.js';
+import type { Authenticator, Directory, InboundAuthenticator, ListenerRole, MessageSink } from './ports.js';
 import { R } from './replies.js';
 import type { SessionConfig } from './session-types.js';
 
@@ -32,6 +32,8 @@ export interface ServerDeps {
   directory: Directory;
   authenticator: Authenticator;
   sink: MessageSink;
+  /** Checks for mail on the MX role; null: none. */
+  inbound: InboundAuthenticator | null;
   tlsOptions: () => TlsOptions;
   limits: {
     maxLineLength: number;
@@ -156,6 +158,7 @@ export class SmtpListener {
       },
       sink: deps.sink,
       authenticator: deps.authenticator,
+      inbound: spec.role === 'mx' ? deps.inbound : null, // submission is vouched for by AUTH
       tlsOptions: deps.tlsOptions,
       maxLineLength: deps.limits.maxLineLength,
       commandTimeoutMs: deps.limits.commandTimeoutMs,

@@ -23,6 +23,7 @@ export interface BodyEnd {
 export class MessageIntake {
   private reader: Reader | null = null;
   private writer: TraceWriter | null = null;
+  private envelope: Envelope | null = null;
   private sinceGc = 0;
 
   constructor(
@@ -69,17 +70,19 @@ export class MessageIntake {
     return this.end(chunk.subarray(fed.consumed), { type: 'data-end', result });
   }
 
-  /** Hand the finished message over for commit; the intake forgets it. */
-  take(): TraceWriter {
-    const writer = this.writer!;
+  /** Hand the finished message and its envelope over for commit; the intake forgets them. */
+  take(): { writer: TraceWriter; envelope: Envelope } {
+    const taken = { writer: this.writer!, envelope: this.envelope! };
     this.writer = null;
-    return writer;
+    this.envelope = null;
+    return taken;
   }
 
   /** Drop the message being received, if any (refused, reset, timed out or disconnected). */
   discard(): void {
     this.writer?.abort();
     this.writer = null;
+    this.envelope = null;
     this.reader = null;
   }
 
@@ -94,5 +97,6 @@ export class MessageIntake {
     const trace = receivedHeader(env, inner.id, this.hostname, extended);
     const fixups = env.role === 'mx' ? null : { date: rfc5322Date(env.receivedAt), messageId: `<${inner.id}@${this.hostname}>` };
     this.writer = new TraceWriter(inner, trace, fixups);
+    this.envelope = env;
   }
 }

@@ -2,6 +2,9 @@
 // users, domains and credentials, and where an accepted message goes. Implementations live in
 // src/store (directory, credentials) and src/queue (message sink); tests may supply their own.
 
+import type { Readable } from 'node:stream';
+import type { Reply } from '../wire/reply.js';
+
 /** The role of a listener decides what its sessions allow (docs/ports.md). */
 export type ListenerRole = 'mx' | 'submission' | 'submissions';
 
@@ -64,6 +67,10 @@ export interface MessageWriter {
   /** The queue id, known from the start so the Received header can name it. */
   readonly id: string;
   write(chunk: Buffer): void;
+  /** The bytes written so far, read back (for checks before commit). */
+  contents(): Readable;
+  /** Replace the header section (fields before the blank line) with `fn(header)`; throws on I/O errors. */
+  rewriteHeader(fn: (header: Buffer) => Buffer): void;
   commit(): Promise<string>; // resolves with the queue id
   abort(): void;
 }
@@ -71,4 +78,18 @@ export interface MessageWriter {
 /** Where accepted messages go (src/queue/writer.ts). */
 export interface MessageSink {
   open(envelope: Envelope): MessageWriter;
+}
+
+/** What the inbound checks of a message found: the header to prepend, and a refusal if policy says so. */
+export interface InboundVerdict {
+  header: string; // complete header fields, each ending in CRLF (Authentication-Results, Received-SPF)
+  reject?: Reply;
+}
+
+/** SPF, DKIM, DMARC and ARC for mail received on the MX role (src/auth/inbound.ts). */
+export interface InboundAuthenticator {
+  /** The authserv-id our Authentication-Results fields carry (RFC 8601 §2.5). */
+  readonly authservId: string;
+  /** Never rejects on DNS trouble: that is a temperror in the header. */
+  check(envelope: Envelope, message: Readable): Promise<InboundVerdict>;
 }

@@ -82,6 +82,7 @@ export type SessionInput =
   | { type: 'bdat-chunk-end' }
   | { type: 'stored'; id: string }
   | { type: 'store-failed' }
+  | { type: 'refused'; reply: Reply } // a check before commit (DMARC, SPF) refused the message
   | { type: 'timeout' };
 
 export type Effect =
@@ -92,7 +93,7 @@ export type Effect =
   // Read one chunk: keep=false discards it; an envelope opens the message first (the first chunk).
   | { type: 'receive-bdat'; size: number; keep: boolean; envelope: Envelope | null }
   | { type: 'check-auth'; credentials: Credentials } // feed auth-checked
-  | { type: 'commit' } // make the open message durable, feed stored / store-failed
+  | { type: 'commit' } // make the open message durable, feed stored / store-failed / refused
   | { type: 'discard-message' }
   | { type: 'delay'; ms: number } // hold the next reply (AUTH failures)
   | { type: 'close' };

@@ -51,6 +51,10 @@ function dispatch(s: SessionState, input: SessionInput, ctx: SessionContext): Ef
       s.tx = null;
       s.phase = { kind: 'command' };
       return [say(R.storeFailed)];
+    case 'refused':
+      s.tx = null;
+      s.phase = { kind: 'command' };
+      return [say(input.reply)];
     case 'timeout':
       return close(s, R.timeout);
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import type { MessageWriter } from './ports.js';
 import { TraceWriter, type HeaderFixups } from './trace-writer.js';
@@ -14,6 +15,12 @@ class Sink implements MessageWriter {
   aborted = false;
   write(chunk: Buffer): void {
     this.parts.push(Buffer.from(chunk));
+  }
+  contents(): Readable {
+    return Readable.from(this.parts);
+  }
+  rewriteHeader(fn: (header: Buffer) => Buffer): void {
+    this.parts = [fn(Buffer.concat(this.parts))]; // a fake: the whole message stands for the header
   }
   commit(): Promise<string> {
     this.committed = true;

@@ -1,6 +1,7 @@
 // Wraps a MessageWriter to prepend the Received header and, on submission (RFC 6409 §8), to add a
 // missing Date or Message-ID at the end of the header section. Holds at most 64 KiB of headers.
 
+import type { Readable } from 'node:stream';
 import type { MessageWriter } from './ports.js';
 
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -52,14 +53,28 @@ export class TraceWriter implements MessageWriter {
     return out;
   }
 
+  /** The message as it will be stored; the body must be complete (held headers are released). */
+  contents(): Readable {
+    this.releaseHeld();
+    return this.inner.contents();
+  }
+
+  rewriteHeader(fn: (header: Buffer) => Buffer): void {
+    this.releaseHeld();
+    this.inner.rewriteHeader(fn);
+  }
+
   commit(): Promise<string> {
-    if (this.head !== null) {
-      // The body ended inside the header section: all of it was headers.
-      const all = Buffer.concat(this.head);
-      const needsBreak = all.length > 0 && !all.subarray(-2).equals(BLANK_LINE.subarray(0, 2));
-      this.release(needsBreak ? Buffer.concat([all, BLANK_LINE.subarray(0, 2)]) : all, needsBreak ? all.length + 2 : all.length);
-    }
+    this.releaseHeld();
     return this.inner.commit();
+  }
+
+  /** At the end of the body: if it ended inside the header section, all of it was headers. */
+  private releaseHeld(): void {
+    if (this.head === null) return;
+    const all = Buffer.concat(this.head);
+    const needsBreak = all.length > 0 && !all.subarray(-2).equals(BLANK_LINE.subarray(0, 2));
+    this.release(needsBreak ? Buffer.concat([all, BLANK_LINE.subarray(0, 2)]) : all, needsBreak ? all.length + 2 : all.length);
   }
 
   abort(): void {
