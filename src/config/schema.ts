@@ -258,6 +258,11 @@ const deliverySchema = z.strictObject({
   pollIntervalMs: positiveInt.max(60_000).default(1000),
 });
 
+const dkimSchema = z.strictObject({
+  /** After `dkim activate`, the replaced key stays published (in `domain records`) this long, then is retired. */
+  retireDays: positiveInt.max(365).default(7),
+});
+
 const checksSchema = z.strictObject({
   /** DNS blocklists queried with each sending IP (reversed octets / IPv6 nibbles) by `domain check`. */
   ipBlocklists: z.array(z.string().regex(HOSTNAME)).default(['zen.spamhaus.org', 'bl.spamcop.net', 'b.barracudacentral.org']),
@@ -298,6 +303,7 @@ export const configSchema = z.strictObject({
   queue: queueSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
+  dkim: dkimSchema.prefault({}),
   checks: checksSchema.prefault({}),
   inbound: inboundSchema.prefault({}),
   log: logSchema.prefault({}),

@@ -143,6 +143,9 @@ delivery:
   timeouts: {}
   pollIntervalMs: 1000        # how often the scheduler looks for due mail
 
+dkim:
+  retireDays: 7               # after 'dkim activate', the old key stays published this long
+
 # What 'petrel domain check' asks: DNS blocklists for the sending IPs and for the domain.
 checks:
   ipBlocklists: [zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org]

@@ -54,13 +54,13 @@ export function registerDkimCommands(program: Command): void {
     });
   dkim
     .command('activate <domain> <selector>')
-    .description('sign with a pending key once DNS shows it; the key it replaces stays published for 7 days')
+    .description('sign with a pending key once DNS shows it; the key it replaces stays published for dkim.retireDays (7)')
     .option('--force', 'activate without checking that DNS publishes the key')
     .action(async (input: string, selector: string, raw: unknown, command: Command) => {
       const name = requireDomainName(input);
       const config = configFor(command);
       if (!forceOptions.parse(raw).force) await requirePublished(config, name, selector);
-      const key = await withDatabase(config, (db) => activateDkimKey(db, name, selector));
+      const key = await withDatabase(config, (db) => activateDkimKey(db, name, selector, Date.now(), config.dkim.retireDays));
       process.stdout.write(`activated DKIM key ${key.selector} (${key.algorithm}) for ${name}\n`);
     });
   dkim
