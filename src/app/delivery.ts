@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { PetrelConfig } from '../config/schema.js';
+import { DkimActivator } from '../auth/dkim-activation.js';
 import { DkimSigner } from '../auth/dkim-sign.js';
 import { DsnService } from '../bounce/dsn-service.js';
 import { SessionOpener } from '../delivery/connection-pool.js';
@@ -60,10 +61,14 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
     scheduler.start();
     void dsn.wake();
   }
+  // A rotated DKIM key takes over by itself once DNS shows it (`petrel dkim activate` does it at once).
+  const activator = new DkimActivator({ db, resolver, retireDays: config.dkim.retireDays, log });
+  activator.start();
   return {
     scheduler,
     dsn,
     close: async () => {
+      activator.stop();
       await scheduler.close();
       schedulerDb.close();
     },
