@@ -15,6 +15,8 @@ import { openDatabase, type Db } from '../store/db.js';
 import { StoreDirectory } from '../store/directory.js';
 import { databasePath } from '../store/paths.js';
 import { CertificateStore } from '../tls/certificates.js';
+import type { Server as HttpsServer } from 'node:https';
+import { startMtaStsServer } from '../auth/mta-sts-server.js';
 import { startDelivery, type RunningDelivery } from './delivery.js';
 import type { Logger } from '../util/log.js';
 
@@ -41,9 +43,17 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
   const delivery = startDelivery(config, db, queue, directory, log);
   wakeScheduler = () => delivery.scheduler.wake();
-  const close = () => shutdown(listeners, delivery, queue, certificates, db);
+  let mtaSts: HttpsServer | null = null;
+  const close = async () => {
+    if (mtaSts) await new Promise((resolve) => mtaSts!.close(resolve));
+    await shutdown(listeners, delivery, queue, certificates, db);
+  };
   try {
     await Promise.all(listeners.map((l) => l.listen()));
+    const m = config.mtaStsServer;
+    if (m.enabled) {
+      mtaSts = await startMtaStsServer({ address: m.address, port: m.port, hostname: config.hostname, tlsOptions: () => certificates.serverOptions(), isSendingDomain: (d) => directory.isSendingDomain(d), log });
+    }
   } catch (err) {
     await close();
     throw err;

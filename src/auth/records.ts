@@ -77,7 +77,7 @@ export function formatZone(records: readonly DnsRecord[]): string {
 
 /** The MTA-STS policy as zone-file comment lines, to go after the records. */
 export function formatPolicyComment(hostname: string, domain: string): string {
-  const lines = [`; MTA-STS policy to serve at https://mta-sts.${domain}/.well-known/mta-sts.txt (not served by Petrel yet):`];
+  const lines = [`; MTA-STS policy, served by Petrel (mtaStsServer) at https://mta-sts.${domain}/.well-known/mta-sts.txt:`];
   for (const line of mtaStsPolicy(hostname).trimEnd().split('\r\n')) lines.push(`;   ${line}`);
   return lines.join('\n') + '\n';
 }

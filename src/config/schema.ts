@@ -258,6 +258,14 @@ const deliverySchema = z.strictObject({
   pollIntervalMs: positiveInt.max(60_000).default(1000),
 });
 
+const mtaStsServerSchema = z.strictObject({
+  /** Serve https://mta-sts.<domain>/.well-known/mta-sts.txt for every sending domain. */
+  enabled: z.boolean().default(true),
+  /** IP to bind; MTA-STS clients fetch from port 443, so put this behind it (or bind 443 directly). */
+  address: z.string().refine((value) => isIP(value) !== 0, { error: 'must be an IP address' }).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8443),
+});
+
 const dkimSchema = z.strictObject({
   /** After `dkim activate`, the replaced key stays published (in `domain records`) this long, then is retired. */
   retireDays: positiveInt.max(365).default(7),
@@ -304,6 +312,7 @@ export const configSchema = z.strictObject({
   dns: dnsSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
   dkim: dkimSchema.prefault({}),
+  mtaStsServer: mtaStsServerSchema.prefault({}),
   checks: checksSchema.prefault({}),
   inbound: inboundSchema.prefault({}),
   log: logSchema.prefault({}),

@@ -146,6 +146,13 @@ delivery:
 dkim:
   retireDays: 7               # after 'dkim activate', the old key stays published this long
 
+# HTTPS for https://mta-sts.<domain>/.well-known/mta-sts.txt of every sending domain (certificates:
+# the tls section, chosen by SNI). Clients use port 443: bind it, or forward 443 to this port.
+mtaStsServer:
+  enabled: true
+  address: 127.0.0.1
+  port: 8443
+
 # What 'petrel domain check' asks: DNS blocklists for the sending IPs and for the domain.
 checks:
   ipBlocklists: [zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org]

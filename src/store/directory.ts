@@ -34,6 +34,11 @@ export class StoreDirectory implements Directory {
     return isUser ? 'accept' : 'unknown-user';
   }
 
+  /** Do users send from `domain` (a sending domain)? The MTA-STS policy server asks. */
+  isSendingDomain(domain: string): boolean {
+    return this.sendingDomain.get(domain.toLowerCase()) !== undefined;
+  }
+
   /** Is mail for `domain` stored here (a local domain)? Used by delivery routing. */
   isLocalDomain(domain: string): boolean {
     return this.localDomain.get(domain.toLowerCase()) !== undefined;

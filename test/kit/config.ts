@@ -25,6 +25,8 @@ export interface ConfigOverrides {
   dns?: Record<string, unknown>;
   /** Inbound SPF/DKIM/DMARC checks are off unless a test turns them on, for the same reason. */
   inbound?: Record<string, unknown>;
+  /** The MTA-STS HTTPS server; port 0 (the OS chooses) unless a test says otherwise. */
+  mtaStsServer?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -75,6 +77,7 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     delivery: { enabled: false, ...o.delivery },
     ...(o.dns ? { dns: o.dns } : {}),
     inbound: { checks: false, ...o.inbound },
+    mtaStsServer: { port: 0, ...o.mtaStsServer },
   };
 }
 
