@@ -1,47 +1,26 @@
 // The outbound SMTP client against postfix's smtp-sink over loopback: pipelining (what went in one
 // write), fault injection (4xx, 5xx, disconnect, 421 after the dot) and connection reuse.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { codes, message, session, writeNumberOf, writeOf } from '../kit/client.js';
 import { freePort } from '../kit/ports.js';
-import { requireTool, startTool, type RunningTool } from '../kit/tools.js';
+import { startSink, type Sink } from '../kit/sink.js';
 
 describe('against postfix smtp-sink', () => {
-  const sinks: RunningTool[] = [];
-  const dirs: string[] = [];
+  const sinks: Sink[] = [];
   after(async () => {
     for (const s of sinks) await s.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  /** Starts smtp-sink with `flags` on a free port; resolves once it accepts connections (10 s bound). */
-  async function sink(flags: string[]): Promise<number> {
-    requireTool('smtp-sink');
-    const port = await freePort();
-    const asRoot = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
-    sinks.push(startTool('smtp-sink', [...asRoot, ...flags, `127.0.0.1:${port}`, '10'], 120_000));
-    const deadline = Date.now() + 10_000;
-    while (!(await canConnect(port))) {
-      if (Date.now() > deadline) throw new Error(`smtp-sink did not listen on ${port} within 10 s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return port;
-  }
-
-  function dumpDir(): string {
-    const d = mkdtempSync(join(tmpdir(), 'petrel-sink-'));
-    chmodSync(d, 0o777); // smtp-sink writes as nobody
-    dirs.push(d);
-    return d;
+  /** Starts smtp-sink (test/kit/sink.ts) with `flags` on a free loopback port. */
+  async function sink(flags: string[] = []): Promise<Sink> {
+    const started = await startSink('127.0.0.1', await freePort(), flags);
+    sinks.push(started);
+    return started;
   }
 
   test('pipelined delivery: MAIL, every RCPT and DATA in one write; DSN parameters; dot-stuffing', async () => {
-    const dir = dumpDir();
-    const port = await sink(['-d', `${dir}/%H%M%S.`]);
+    const { port, messages } = await sink();
     const { s, log } = await session({ port });
     const body = 'Subject: sink\r\n\r\n.leading dot\r\n..two\r\nlone LF\nlone CR\rlast line';
     const rcpts = [{ address: 'a@sink.test', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;a+x@sink.test' }, 'b@sink.test', 'c@sink.test'];
@@ -56,15 +35,14 @@ describe('against postfix smtp-sink', () => {
       'DATA',
     ]);
     await s.quit();
-    const [file] = readdirSync(dir);
-    const dump = readFileSync(join(dir, file!), 'utf8');
-    assert.match(dump, /^X-Mail-Args: <from@client\.test> RET=HDRS ENVID=env\+201$/m);
-    assert.match(dump, /^X-Rcpt-Args: <a@sink\.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a\+2Bx@sink\.test$/m);
-    assert.ok(dump.endsWith('Subject: sink\n\n.leading dot\n..two\nlone LF\nlone CR\nlast line\n\n'), JSON.stringify(dump.slice(-120)));
+    const [dump] = messages();
+    assert.equal(dump?.mailArgs, '<from@client.test> RET=HDRS ENVID=env+201');
+    assert.equal(dump?.rcptArgs[0], '<a@sink.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+2Bx@sink.test');
+    assert.ok(dump!.content.endsWith('Subject: sink\n\n.leading dot\n..two\nlone LF\nlone CR\nlast line\n\n'), JSON.stringify(dump!.content.slice(-120)));
   });
 
   test('4xx RCPT rejects (smtp-sink -r RCPT): deferred per recipient, no DATA', async () => {
-    const port = await sink(['-r', 'RCPT']);
+    const { port } = await sink(['-r', 'RCPT']);
     const { s, log } = await session({ port });
     const r = await s.send(message('from@client.test', ['a@sink.test', 'b@sink.test'], 'Subject: x\r\n\r\nx\r\n'));
     assert.deepEqual(codes(r.recipients), ['450 4.3.0', '450 4.3.0']);
@@ -75,7 +53,7 @@ describe('against postfix smtp-sink', () => {
   });
 
   test('5xx RCPT rejects (smtp-sink -f RCPT): permanent per recipient', async () => {
-    const port = await sink(['-f', 'RCPT']);
+    const { port } = await sink(['-f', 'RCPT']);
     const { s } = await session({ port });
     const r = await s.send(message('from@client.test', ['a@sink.test'], 'Subject: x\r\n\r\nx\r\n'));
     assert.deepEqual(codes(r.recipients), ['500 5.3.0']);
@@ -83,7 +61,7 @@ describe('against postfix smtp-sink', () => {
   });
 
   test('a disconnect without reply (smtp-sink -q RCPT): 4.4.2 deferral, session unusable', async () => {
-    const port = await sink(['-q', 'RCPT']);
+    const { port } = await sink(['-q', 'RCPT']);
     const { s } = await session({ port });
     const r = await s.send(message('from@client.test', ['a@sink.test', 'b@sink.test'], 'Subject: x\r\n\r\nx\r\n'));
     assert.deepEqual(codes(r.recipients), ['451 4.4.2', '451 4.4.2']);
@@ -94,7 +72,7 @@ describe('against postfix smtp-sink', () => {
   });
 
   test('421 after the final dot (smtp-sink -Q .): may be delivered twice', async () => {
-    const port = await sink(['-Q', '.']);
+    const { port } = await sink(['-Q', '.']);
     const { s } = await session({ port });
     const r = await s.send(message('from@client.test', ['a@sink.test'], 'Subject: x\r\n\r\nx\r\n'));
     assert.deepEqual(codes(r.recipients), ['421 4.0.0']);
@@ -104,8 +82,7 @@ describe('against postfix smtp-sink', () => {
   });
 
   test('one connection for three messages: RSET pipelined before the second and third', async () => {
-    const dir = dumpDir();
-    const port = await sink(['-d', `${dir}/%H%M%S.`]);
+    const { port, messages } = await sink();
     const { s, log } = await session({ port });
     for (let i = 1; i <= 3; i++) {
       const r = await s.send(message(`m${i}@client.test`, ['a@sink.test'], `Subject: ${i}\r\n\r\nbody ${i}\r\n`));
@@ -115,20 +92,6 @@ describe('against postfix smtp-sink', () => {
     await s.quit();
     assert.deepEqual(writeOf(log, writeNumberOf(log, 'MAIL FROM:<m3@')), ['RSET', 'MAIL FROM:<m3@client.test>', 'RCPT TO:<a@sink.test>', 'DATA']);
     assert.equal(log.filter(([d, l]) => d === 'C' && l === 'RSET').length, 2);
-    assert.equal(readdirSync(dir).length, 3);
+    assert.equal(messages().length, 3);
   });
 });
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => finish(false), 1000);
-    const finish = (ok: boolean) => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('connect', () => finish(true));
-    s.once('error', () => finish(false));
-  });
-}
