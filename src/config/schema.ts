@@ -289,6 +289,40 @@ const inboundSchema = z.strictObject({
   rejectSpfFail: z.boolean().default(false),
 });
 
+const bouncesSchema = z.strictObject({
+  /**
+   * verp: outgoing mail carries a signed return path (b+TOKEN@domain) so each bounce finds its message;
+   * sender: the envelope sender is kept as submitted.
+   */
+  returnPath: z.enum(['verp', 'sender']).default('verp'),
+  /** Domain of VERP return paths (must be a local domain). Unset: the sender's domain when it is local. */
+  domain: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional(),
+  /** Process DSNs and feedback reports that reach ordinary local mailboxes too (matched through their headers). */
+  scanMailboxes: z.boolean().default(true),
+});
+
+const suppressionSchema = z.strictObject({
+  /** drop: a suppressed recipient is left out of the message (a 'suppressed' event); refuse: 550 5.7.1 at RCPT. */
+  mode: z.enum(['drop', 'refuse']).default('drop'),
+});
+
+const webhookEndpointSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  /** Name of the environment variable holding the signing secret (never the secret itself in the file). */
+  secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  /** Event types to send; empty: all. */
+  events: z.array(z.enum(['accepted', 'delivered', 'deferred', 'bounced', 'expired', 'complained', 'suppressed', 'unsubscribed'])).default([]),
+});
+
+const webhooksSchema = z.strictObject({
+  endpoints: z.array(webhookEndpointSchema).default([]),
+  /** Events per request (JSON array); order is kept per endpoint. */
+  batchSize: positiveInt.max(1000).default(100),
+  timeoutMs: positiveInt.max(120_000).default(10_000),
+  /** A batch still failing after this long is dropped (recorded) and the endpoint moves on. */
+  retryHours: positiveInt.max(24 * 30).default(24),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -315,6 +349,9 @@ export const configSchema = z.strictObject({
   mtaStsServer: mtaStsServerSchema.prefault({}),
   checks: checksSchema.prefault({}),
   inbound: inboundSchema.prefault({}),
+  bounces: bouncesSchema.prefault({}),
+  suppression: suppressionSchema.prefault({}),
+  webhooks: webhooksSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

@@ -165,6 +165,23 @@ inbound:
   rejectDmarc: true           # DMARC fail under p=reject: 550 5.7.1 (quarantine is only marked)
   rejectSpfFail: false        # SPF fail: 550 5.7.1
 
+# Bounces and feedback reports (docs/bounces.md).
+bounces:
+  returnPath: verp            # verp: signed return path b+TOKEN@domain per message; sender: as submitted
+  # domain: bounces.example.com  # VERP domain (a local domain); default: the sender's domain when local
+  scanMailboxes: true         # also read DSNs/ARF reports that reach ordinary local mailboxes
+
+# Suppressed recipients (hard bounces, complaints, unsubscribes, by hand; 'petrel suppress').
+suppression:
+  mode: drop                  # drop: leave them out of the message; refuse: 550 5.7.1 at RCPT
+
+# Signed JSON event webhooks (docs/webhooks.md); endpoints can also be added with 'petrel webhook add'.
+webhooks:
+  endpoints: []               # e.g. [{ url: https://app.example/hooks, secretEnv: PETREL_HOOK_SECRET, events: [] }]
+  batchSize: 100              # events per request, in order
+  timeoutMs: 10000
+  retryHours: 24              # a batch failing this long is dropped and recorded
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;

@@ -116,4 +116,59 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX dkim_keys_state ON dkim_keys (domain, state);
   `,
+  // Bounces, suppression, events and webhooks (issue 5). Events are append-only; their id is the
+  // cursor of `events tail`, of webhooks and of the API (AUTOINCREMENT: ids never reused after a purge).
+  // SQLite serialises writers, so a reader never sees event N+1 committed before event N.
+  `
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,              -- ms since epoch
+    type TEXT NOT NULL,               -- accepted | delivered | deferred | bounced | expired | complained | suppressed | unsubscribed
+    message_id TEXT,                  -- queue id (no foreign key: events outlive messages)
+    recipient TEXT,
+    sender TEXT,                      -- envelope sender as submitted
+    sending_domain TEXT,              -- domain of the sender ('' for the null sender)
+    source_ip TEXT,                   -- local address of the delivery connection
+    mx TEXT,                          -- remote host
+    code INTEGER, enhanced TEXT, text TEXT,  -- the remote (or our own) reply
+    class TEXT, reason TEXT,          -- classification (docs/bounces.md)
+    data TEXT                         -- JSON: anything else (feedback type, attempt count, report source)
+  );
+  CREATE INDEX events_at ON events (at);
+  CREATE INDEX events_type ON events (type, id);
+  CREATE INDEX events_message ON events (message_id);
+  CREATE INDEX events_domain ON events (sending_domain, at);
+  CREATE TABLE suppressions (
+    address TEXT NOT NULL,            -- lower-cased
+    scope TEXT NOT NULL DEFAULT '',   -- '' = every sending domain, else one sending domain
+    reason TEXT NOT NULL,             -- hard-bounce | complaint | unsubscribe | manual
+    detail TEXT,                      -- e.g. "userunknown 5.1.1 ..." or an operator's note
+    source_message TEXT,              -- queue id of the message that caused it
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,               -- NULL: permanent
+    PRIMARY KEY (address, scope)
+  );
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,             -- sealed (store/seal.ts) for CLI endpoints; '' for config ones (secretEnv)
+    events TEXT NOT NULL DEFAULT '[]',  -- JSON array of types; empty = all
+    origin TEXT NOT NULL,             -- cli | config
+    created_at INTEGER NOT NULL,
+    cursor INTEGER NOT NULL,          -- id of the last event handled (sent or dropped)
+    failing_since INTEGER,            -- first failure of the batch at the head, ms
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_error TEXT
+  );
+  CREATE TABLE webhook_failures (
+    webhook_id TEXT NOT NULL,
+    first_event INTEGER NOT NULL,
+    last_event INTEGER NOT NULL,
+    dropped_at INTEGER NOT NULL,
+    error TEXT NOT NULL
+  );
+  ALTER TABLE attempts ADD COLUMN class TEXT;
+  ALTER TABLE attempts ADD COLUMN reason TEXT;
+  `,
 ];

@@ -1,0 +1,40 @@
+// Events: every state change of a recipient, stored durably in the `events` table (store/schema.ts).
+// The same shape goes to `petrel events`, webhooks and the API.
+import type { BounceClass } from '../bounce/classes.js';
+
+export const EVENT_TYPES = [
+  'accepted',
+  'delivered',
+  'deferred',
+  'bounced',
+  'expired',
+  'complained',
+  'suppressed',
+  'unsubscribed',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface NewEvent {
+  at: number; // ms since epoch
+  type: EventType;
+  messageId?: string | null;
+  recipient?: string | null;
+  sender?: string | null;
+  /** Domain of the envelope sender ('' for the null sender). */
+  sendingDomain?: string | null;
+  sourceIp?: string | null;
+  mx?: string | null;
+  code?: number | null;
+  enhanced?: string | null;
+  text?: string | null;
+  class?: BounceClass | null;
+  reason?: string | null;
+  /** Anything else worth keeping (feedback type, attempt number, report source); stored as JSON. */
+  data?: Record<string, unknown> | null;
+}
+
+export interface StoredEvent extends Required<Omit<NewEvent, 'data'>> {
+  id: number;
+  data: Record<string, unknown>;
+}
