@@ -6,6 +6,7 @@ import type { PetrelConfig } from '../config/schema.js';
 import { DkimActivator } from '../auth/dkim-activation.js';
 import { DkimSigner } from '../auth/dkim-sign.js';
 import { DsnService } from '../bounce/dsn-service.js';
+import type { ReturnPaths } from '../bounce/verp.js';
 import { SessionOpener } from '../delivery/connection-pool.js';
 import { createDeliverer } from '../delivery/deliverer.js';
 import { LocalDelivery } from '../delivery/local.js';
@@ -31,7 +32,7 @@ export interface RunningDelivery {
 }
 
 /** Start delivery; `db` is the main connection, the scheduler opens its own (synchronous NORMAL). */
-export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, log: Logger): RunningDelivery {
+export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, returnPaths: ReturnPaths, log: Logger): RunningDelivery {
   const d = config.delivery;
   const schedulerDb = openDatabase(db.name, { synchronous: 'NORMAL' });
   const store = new DeliveryStore(schedulerDb, config.dataDir);
@@ -50,7 +51,7 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
     global: c.global, perDestination: c.perDestination, messagesPerConnection: c.messagesPerConnection,
     recipientsPerTransaction: c.recipientsPerTransaction, deadFailures: d.deadDestinationFailures, deadBackoffMs: d.deadBackoffSeconds * 1000,
     maxReceivedHeaders: d.maxReceivedHeaders,
-  }, log, Date.now, jobSigner(new DkimSigner(db, config.dataDir), log));
+  }, log, Date.now, jobSigner(new DkimSigner(db, config.dataDir), log), (id, sender) => returnPaths.for(id, sender));
   const deliver = createDeliverer({ router, local: new LocalDelivery(directory, queue, d.maxReceivedHeaders), remote, log });
   const dsn = new DsnService({ db, store, queue, hostname: config.hostname, maxLifetimeMs: d.retry.maxLifetimeSeconds * 1000, log });
   const scheduler = new Scheduler({

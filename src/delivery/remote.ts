@@ -46,6 +46,8 @@ export class RemoteDelivery {
     private readonly now: () => number = Date.now,
     /** DKIM-signs a job just before it is sent, so at most one job per connection waits on signing. */
     private readonly sign: JobSigner = async (job) => job,
+    /** The MAIL FROM for direct (MX) delivery: a tagged return path (src/bounce/verp.ts) or the sender. */
+    private readonly returnPath: (messageId: string, sender: string) => string = (_id, sender) => sender,
   ) {}
 
   /** Connections open now, in total. */
@@ -140,8 +142,10 @@ export class RemoteDelivery {
   private async transaction(item: Pending, opened: OpenedSession, recipients: JobRecipient[], startedAt: number): Promise<RecipientResult[]> {
     const { job } = item;
     const env = job.envelope;
+    // Relays (smarthosts, transports) keep the sender: providers only accept their account's addresses.
+    const sender = item.route.via === 'mx' ? this.returnPath(job.messageId, env.sender) : env.sender;
     const result = await opened.session.send({
-      sender: env.sender,
+      sender,
       recipients: recipients.map((r) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) })),
       size: job.size,
       body: job.body,

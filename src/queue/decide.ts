@@ -4,6 +4,7 @@
 // - 4xx (ours or the peer's): deferred with backoff or the reply's retry hint; when the lifetime is
 //   over, expired (a failure DSN, status 4.4.7). A delay DSN once the wait passes delayWarning.
 // - 5xx: bounced, with a failure DSN. No DSN ever for a null sender or NOTIFY=NEVER.
+import type { Classification } from '../bounce/classes.js';
 import { dsnWanted } from '../bounce/dsn-policy.js';
 import type { RecipientResult } from '../delivery/job.js';
 import { nextRetry, type RetryPolicy } from './backoff.js';
@@ -63,7 +64,12 @@ function final(state: 'bounced' | 'expired', ctx: DecideContext) {
 }
 
 /** The attempts-table row for one recipient's attempt. */
-export function attemptRow(messageId: string, result: RecipientResult, update: RecipientUpdate): AttemptRow {
+export function attemptRow(
+  messageId: string,
+  result: RecipientResult,
+  update: RecipientUpdate,
+  classification: Classification | null = null,
+): AttemptRow {
   const { attempt: a, outcome: o } = result;
   const outcome = update.state === 'expired' || update.state === 'bounced' ? 'bounced' : update.state;
   return {
@@ -83,5 +89,7 @@ export function attemptRow(messageId: string, result: RecipientResult, update: R
     text: o.text,
     remote: o.remote,
     phase: o.phase,
+    class: classification?.class ?? null,
+    reason: classification?.reason ?? null,
   };
 }

@@ -29,7 +29,7 @@ async function enqueue(receivedAt = T0): Promise<string> {
 
 function delivered(messageId: string, idx: number): { update: RecipientUpdate; attempt: AttemptRow } {
   const update: RecipientUpdate = { messageId, idx, state: 'delivered', nextAttemptAt: null, countsAsAttempt: true, at: T0 + 5, code: 250, enhanced: '2.0.0', text: 'ok', remote: true, mta: 'mx.example.net', dsnPending: false, delayNotified: false, final: true };
-  const attempt: AttemptRow = { messageId, idx, at: T0, durationMs: 5, outcome: 'delivered', route: 'mx', mx: 'mx.example.net', ip: '192.0.2.1', port: 25, localIp: null, tls: 'TLSv1.3', code: 250, enhanced: '2.0.0', text: 'ok', remote: true, phase: 'data-end' };
+  const attempt: AttemptRow = { messageId, idx, at: T0, durationMs: 5, outcome: 'delivered', route: 'mx', mx: 'mx.example.net', ip: '192.0.2.1', port: 25, localIp: null, tls: 'TLSv1.3', code: 250, enhanced: '2.0.0', text: 'ok', remote: true, phase: 'data-end', class: 'success', reason: 'delivered' };
   return { update, attempt };
 }
 

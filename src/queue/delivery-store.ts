@@ -3,8 +3,11 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { prepareEventInsert } from '../events/store.js';
+import type { NewEvent } from '../events/types.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
+import type { HardBounce } from './delivery-events.js';
 
 /** Recipient states that still wait for delivery. */
 export const PENDING_STATES = ['queued', 'deferred', 'active', 'held'] as const;
@@ -71,6 +74,16 @@ export interface AttemptRow {
   text: string;
   remote: boolean;
   phase: string;
+  class: string | null;
+  reason: string | null;
+}
+
+/** One recipient's result as written: its new state, attempt row, event and suppression entry. */
+export interface ResultRow {
+  update: RecipientUpdate;
+  attempt: AttemptRow | null;
+  event?: NewEvent | null;
+  suppress?: HardBounce | null;
 }
 
 export class DeliveryStore {
@@ -146,11 +159,12 @@ export class DeliveryStore {
   }
 
   /**
-   * Write recipient updates with their attempt rows in one transaction. A recipient no longer active
-   * (its message was deleted meanwhile) is skipped. The messages row is never touched: rewriting it
-   * would rewrite its body BLOB (inspect.ts derives a message's state from its recipients).
+   * Write recipient updates with their attempt rows, events and suppressions in one transaction. A
+   * recipient no longer active (its message was deleted meanwhile) is skipped, with all of its rows.
+   * The messages row is never touched: rewriting it would rewrite its body BLOB (inspect.ts derives
+   * a message's state from its recipients).
    */
-  apply(results: readonly { update: RecipientUpdate; attempt: AttemptRow | null }[]): void {
+  apply(results: readonly ResultRow[]): void {
     this.applyBatch(results);
   }
 }
@@ -165,12 +179,18 @@ function prepareApply(db: Db) {
   );
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (message_id, idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls,
-       code, enhanced, text, remote, phase)
+       code, enhanced, text, remote, phase, class, reason)
      VALUES (@messageId, @idx, @at, @durationMs, @outcome, @route, @mx, @ip, @port, @localIp, @tls,
-       @code, @enhanced, @text, @remote, @phase)`,
+       @code, @enhanced, @text, @remote, @phase, @class, @reason)`,
   );
-  return db.transaction((results: readonly { update: RecipientUpdate; attempt: AttemptRow | null }[]) => {
-    for (const { update: u, attempt } of results) {
+  const insertEvent = prepareEventInsert(db);
+  // An existing entry (e.g. an operator's, with an expiry) is left as it is.
+  const suppress = db.prepare(
+    `INSERT OR IGNORE INTO suppressions (address, scope, reason, detail, source_message, created_at)
+     VALUES (lower(trim(@address)), '', 'hard-bounce', @detail, @sourceMessage, @at)`,
+  );
+  return db.transaction((results: readonly ResultRow[]) => {
+    for (const { update: u, attempt, event, suppress: hard } of results) {
       const changed = update.run({
         ...u,
         counts: u.countsAsAttempt ? 1 : 0,
@@ -181,6 +201,8 @@ function prepareApply(db: Db) {
       }).changes;
       if (changed === 0) continue; // deleted (or put back) while in delivery
       if (attempt) insertAttempt.run({ ...attempt, remote: attempt.remote ? 1 : 0 });
+      if (event) insertEvent(event);
+      if (hard) suppress.run(hard);
     }
   });
 }

@@ -1,5 +1,8 @@
 // Turns an accepted message into its messages and recipients rows and inserts a batch of them in
-// one SQLite transaction. Any SQLite error throws and rolls the whole batch back.
+// one SQLite transaction, with an `accepted` (or `suppressed`) event per outbound recipient. Any
+// SQLite error throws and rolls the whole batch back.
+import { looksTagged } from '../bounce/verp.js';
+import { prepareEventInsert } from '../events/store.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import type { StoredBody } from './body.js';
@@ -31,19 +34,62 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
     `INSERT INTO recipients (message_id, idx, address, domain, notify, orcpt, state, next_attempt_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const insertEvent = prepareEventInsert(db);
+  const suppressed = prepareSuppressionCheck(db);
   return db.transaction((batch: readonly PendingMessage[]) => {
     for (const message of batch) {
       insertMessage.run(messageRow(message));
-      // Inbound mail is stored for local mailboxes; outbound recipients are due at once.
-      const inbound = (message.direction ?? directionOf(message.envelope)) === 'inbound';
-      const state = inbound ? 'stored' : 'queued';
-      const due = inbound ? null : message.envelope.receivedAt;
-      message.envelope.recipients.forEach((rcpt, idx) => {
+      const { envelope } = message;
+      // Inbound mail is stored for local mailboxes; outbound recipients are due at once, unless the
+      // suppression list names them (checked here, in the same transaction as the rows).
+      const inbound = (message.direction ?? directionOf(envelope)) === 'inbound';
+      const sendingDomain = envelope.sender === '' ? '' : domainOf(envelope.sender);
+      envelope.recipients.forEach((rcpt, idx) => {
         const notify = rcpt.notify?.join(',') ?? null;
+        const entry = inbound ? undefined : suppressed(rcpt.address, sendingDomain, envelope.receivedAt);
+        const state = inbound ? (mayBeReport(envelope, rcpt.address) ? 'report' : 'stored') : entry ? 'suppressed' : 'queued';
+        const due = state === 'queued' ? envelope.receivedAt : null;
         insertRecipient.run(message.id, idx, rcpt.address, domainOf(rcpt.address), notify, rcpt.orcpt ?? null, state, due);
+        if (inbound) return;
+        insertEvent({
+          at: envelope.receivedAt,
+          type: entry ? 'suppressed' : 'accepted',
+          messageId: message.id,
+          recipient: rcpt.address,
+          sender: envelope.sender,
+          sendingDomain,
+          ...(entry ? { reason: entry.reason, data: { scope: entry.scope } } : {}),
+        });
       });
     }
   });
+}
+
+/**
+ * Inbound mail the report service (src/bounce/report-service.ts) reads before it is 'stored': mail to
+ * a tagged return path, and (when bounces.scanMailboxes) bounces from the null sender and reports to
+ * abuse@ or fbl@. Mail Petrel made itself (its own DSNs) is never a report about our mail.
+ */
+function mayBeReport(envelope: Envelope, address: string): boolean {
+  if (envelope.role === 'local' && envelope.listener === 'dsn') return false;
+  if (looksTagged(address)) return true;
+  const local = address.slice(0, address.lastIndexOf('@')).toLowerCase();
+  return envelope.sender === '' || local === 'abuse' || local === 'fbl';
+}
+
+type SuppressionHit = { reason: string; scope: string } | undefined;
+
+/**
+ * The suppression entry for a recipient of mail from `sendingDomain`, global or for that domain.
+ * Mail from the null sender (DSNs) is never suppressed: it goes to our own users.
+ */
+function prepareSuppressionCheck(db: Db): (address: string, sendingDomain: string, now: number) => SuppressionHit {
+  const lookup = db.prepare(
+    `SELECT reason, scope FROM suppressions WHERE address = ? AND scope IN ('', ?)
+       AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`,
+  );
+  return (address, sendingDomain, now) =>
+    sendingDomain === '' ? undefined : (lookup.get(address.trim().toLowerCase(), sendingDomain, now) as SuppressionHit);
 }
 
 /** The lower-cased domain of an address (everything after the last @). */

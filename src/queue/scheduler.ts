@@ -6,7 +6,8 @@ import type { DeliveryJob, Deliver, RecipientResult } from '../delivery/job.js';
 import type { Logger } from '../util/log.js';
 import type { RetryPolicy } from './backoff.js';
 import { attemptRow, decide } from './decide.js';
-import type { AttemptRow, DeliveryStore, DueRecipient, RecipientUpdate, StoredMessage } from './delivery-store.js';
+import { consequences } from './delivery-events.js';
+import type { DeliveryStore, DueRecipient, ResultRow, StoredMessage } from './delivery-store.js';
 
 /** Results are written together once this many wait, or after this long. */
 const RESULT_BATCH = 512;
@@ -33,7 +34,7 @@ export class Scheduler {
   private wakeQueued = false;
   private started = false;
   private closed = false;
-  private results: Array<{ update: RecipientUpdate; attempt: AttemptRow | null }> = [];
+  private results: ResultRow[] = [];
   private flushQueued = false;
 
   constructor(private readonly opts: SchedulerOptions) {
@@ -132,7 +133,9 @@ export class Scheduler {
         retry: this.opts.retry,
         delayWarningMs: this.opts.delayWarningMs,
       });
-      this.results.push({ update, attempt: result.attempt.skipped ? null : attemptRow(job.messageId, result, update) });
+      const { classification, event, suppress } = consequences(result, update, { address: row.address, sender: message.envelope.sender });
+      const attempt = result.attempt.skipped ? null : attemptRow(job.messageId, result, update, classification);
+      this.results.push({ update, attempt, event, suppress });
     }
     if (this.results.length >= RESULT_BATCH) this.flushResults();
     else if (!this.flushQueued) {

@@ -11,18 +11,29 @@ const ROLE_ACCOUNTS = new Set(['postmaster', 'abuse']);
 
 type DomainFlagsRow = { catch_all: number };
 
+export interface DirectoryOptions {
+  /** The queue id a tagged return path (b+TOKEN@domain, src/bounce/verp.ts) stands for, or null. */
+  returnPathMessage?: (address: string) => string | null;
+  /** Refuse suppressed recipients at RCPT on submission (suppression.mode: refuse). */
+  refuseSuppressed?: boolean;
+}
+
 export class StoreDirectory implements Directory {
   private readonly localDomain: Statement<[string], DomainFlagsRow>;
   private readonly sendingDomain: Statement<[string], { name: string }>;
   private readonly userExists: Statement<[string], { name: string }>;
   private readonly allowFrom: Statement<[string], { allow_from: string }>;
+  private readonly suppressed: Statement<[string, string, number], { reason: string }>;
 
-  constructor(db: Db) {
+  constructor(db: Db, private readonly opts: DirectoryOptions = {}) {
     // Row types are fixed by schema.ts and these exact column lists, so no runtime parse is needed.
     this.localDomain = db.prepare<[string], DomainFlagsRow>('SELECT catch_all FROM domains WHERE name = ? AND local = 1');
     this.sendingDomain = db.prepare<[string], { name: string }>('SELECT name FROM domains WHERE name = ? AND sending = 1');
     this.userExists = db.prepare<[string], { name: string }>('SELECT name FROM users WHERE name = ?');
     this.allowFrom = db.prepare<[string], { allow_from: string }>('SELECT allow_from FROM users WHERE name = ?');
+    this.suppressed = db.prepare<[string, string, number], { reason: string }>(
+      `SELECT reason FROM suppressions WHERE address = ? AND scope IN ('', ?) AND (expires_at IS NULL OR expires_at > ?)`,
+    );
   }
 
   recipient(address: string): RecipientVerdict {
@@ -30,6 +41,7 @@ export class StoreDirectory implements Directory {
     const domain = parts === null ? undefined : this.localDomain.get(parts.domain);
     if (parts === null || domain === undefined) return 'not-local';
     if (ROLE_ACCOUNTS.has(parts.local) || domain.catch_all !== 0) return 'accept';
+    if (this.opts.returnPathMessage?.(address)) return 'accept'; // a bounce coming home
     const isUser = this.userExists.get(`${parts.local}@${parts.domain}`) !== undefined;
     return isUser ? 'accept' : 'unknown-user';
   }
@@ -42,6 +54,12 @@ export class StoreDirectory implements Directory {
   /** Is mail for `domain` stored here (a local domain)? Used by delivery routing. */
   isLocalDomain(domain: string): boolean {
     return this.localDomain.get(domain.toLowerCase()) !== undefined;
+  }
+
+  refusesRecipient(sender: string, recipient: string): boolean {
+    if (!this.opts.refuseSuppressed || sender === '') return false;
+    const senderDomain = sender.slice(sender.lastIndexOf('@') + 1).toLowerCase();
+    return this.suppressed.get(recipient.trim().toLowerCase(), senderDomain, Date.now()) !== undefined;
   }
 
   maySendAs(user: string, address: string): boolean {

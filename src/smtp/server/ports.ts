@@ -20,6 +20,8 @@ export interface Directory {
   recipient(address: string): RecipientVerdict;
   /** May the authenticated `user` use `address` as envelope sender on submission? */
   maySendAs(user: string, address: string): boolean;
+  /** Submission: refuse this recipient at RCPT (suppression list in refuse mode)? */
+  refusesRecipient?(sender: string, recipient: string): boolean;
 }
 
 /** Result of a credential check; `user` is the canonical user name on success. */

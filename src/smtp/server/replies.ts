@@ -36,6 +36,7 @@ export const R = {
   relayDenied: reply(550, '5.7.1', 'Relaying denied'),
   relayTrick: reply(550, '5.7.1', 'Relaying denied: source routes, %, ! and address literals are not accepted'),
   noSuchUser: reply(550, '5.1.1', 'No such user here'),
+  suppressed: reply(550, '5.7.1', 'Recipient is on the suppression list (hard bounce, complaint or unsubscribe)'),
   badRecipient: reply(501, '5.1.3', 'Bad recipient address syntax'),
   tooManyRecipients: reply(452, '4.5.3', 'Too many recipients'),
   tooBig: reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'),

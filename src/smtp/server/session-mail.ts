@@ -39,18 +39,21 @@ export function handleRcpt(s: SessionState, cmd: Rcpt, ctx: SessionContext): Eff
   if (s.tx.recipients.length >= ctx.config.maxRecipients) return [say(R.tooManyRecipients)];
   const params = rcptParams(cmd.params);
   if (!params.ok) return [say(params.reply)];
-  const address = recipientAddress(cmd.path, ctx);
+  const address = recipientAddress(cmd.path, ctx, s.tx.sender);
   if (typeof address !== 'string') return [say(address)];
   s.tx.recipients.push({ address, ...params.value });
   return [say(R.recipientOk)];
 }
 
 /** The address to store, or the refusal for this role. */
-function recipientAddress(path: Path, ctx: SessionContext): string | Reply {
+function recipientAddress(path: Path, ctx: SessionContext, sender: string): string | Reply {
   if (path.kind === 'null') return R.badRecipient;
   if (path.kind === 'postmaster') return `postmaster@${ctx.config.hostname}`;
   const tricks = Object.values(path.flags).some(Boolean);
-  if (ctx.config.role !== 'mx') return path.flags.trailingDot ? R.badRecipient : path.address;
+  if (ctx.config.role !== 'mx') {
+    if (path.flags.trailingDot) return R.badRecipient;
+    return ctx.directory.refusesRecipient?.(sender, path.address) ? R.suppressed : path.address;
+  }
   if (tricks) return R.relayTrick;
   const verdict = ctx.directory.recipient(`${path.local.toLowerCase()}@${path.domain}`);
   if (verdict === 'not-local') return R.relayDenied;

@@ -1,0 +1,199 @@
+// The report service: reads inbound mail marked 'report' (bounces to tagged return paths, and DSNs or
+// feedback reports reaching local mailboxes), parses it, and records what it says about mail we sent:
+// bounced/deferred/complained/unsubscribed events and suppressions, in one transaction with the mark
+// cleared (the mail stays 'stored'). A crash before that transaction means the report is read again.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareEventInsert } from '../events/store.js';
+import type { NewEvent } from '../events/types.js';
+import { domainOf } from '../queue/message-rows.js';
+import type { Envelope } from '../smtp/server/ports.js';
+import type { Db } from '../store/db.js';
+import type { Logger } from '../util/log.js';
+import { suppresses } from './classify/index.js';
+import { parseReport } from './report/index.js';
+import { ReportMatcher, type ReportMatch } from './report-match.js';
+import type { ParsedReport, ReportRecipient } from './report-types.js';
+import type { ReturnPaths } from './verp.js';
+
+/** Reports are small; a returned original beyond this is not needed to read them. */
+const MAX_REPORT_BYTES = 2 * 1024 * 1024;
+const BATCH = 50;
+
+export interface ReportServiceDeps {
+  db: Db;
+  dataDir: string;
+  returnPaths: Pick<ReturnPaths, 'messageIdOf'>;
+  /** Also read null-sender mail and abuse@/fbl@ mail (bounces.scanMailboxes). */
+  scanMailboxes: boolean;
+  log: Logger;
+  now?: () => number;
+  pollIntervalMs?: number;
+}
+
+interface Pending {
+  messageId: string;
+  envelope: string;
+  body: Buffer | null;
+  bodyPath: string | null;
+}
+
+interface Suppression {
+  address: string;
+  scope: string;
+  reason: 'hard-bounce' | 'complaint' | 'unsubscribe';
+  detail: string;
+  sourceMessage: string;
+  at: number;
+}
+
+export class ReportService {
+  private readonly pending;
+  private readonly done;
+  private readonly insertEvent;
+  private readonly suppress;
+  private readonly matcher;
+  private readonly now: () => number;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: ReportServiceDeps) {
+    const { db } = deps;
+    this.now = deps.now ?? Date.now;
+    this.pending = db.prepare(
+      `SELECT m.id AS messageId, m.envelope, m.body, m.body_path AS bodyPath FROM messages m
+       WHERE m.id IN (SELECT DISTINCT message_id FROM recipients WHERE state = 'report' LIMIT ${BATCH})`,
+    );
+    this.done = db.prepare(`UPDATE recipients SET state = 'stored' WHERE message_id = ? AND state = 'report'`);
+    this.insertEvent = prepareEventInsert(db);
+    this.suppress = db.prepare(
+      `INSERT OR IGNORE INTO suppressions (address, scope, reason, detail, source_message, created_at)
+       VALUES (lower(trim(@address)), @scope, @reason, @detail, @sourceMessage, @at)`,
+    );
+    this.matcher = new ReportMatcher(db);
+  }
+
+  start(): void {
+    const poll = () => {
+      void this.wake();
+      this.timer = setTimeout(poll, this.deps.pollIntervalMs ?? 5000);
+      this.timer.unref();
+    };
+    poll();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Read pending reports soon; calls while running are coalesced into one more pass. */
+  wake(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        void this.wake();
+      }
+    });
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (let round = 0; round < 1000; round++) {
+      const rows = this.pending.all() as Pending[];
+      if (rows.length === 0) return;
+      for (const row of rows) await this.process(row);
+    }
+  }
+
+  private async process(row: Pending): Promise<void> {
+    const { log } = this.deps;
+    try {
+      const envelope = JSON.parse(row.envelope) as Envelope;
+      const tagged = envelope.recipients.map((r) => this.deps.returnPaths.messageIdOf(r.address)).find((id) => id) ?? null;
+      const read = tagged !== null || this.deps.scanMailboxes;
+      const report = read ? await parseReport(this.head(row)) : null;
+      const match = report && report.kind !== 'other' ? this.matcher.match(report, tagged) : null;
+      const { events, suppressions } = match && report ? this.consequences(report, match, row.messageId) : { events: [], suppressions: [] };
+      this.deps.db.transaction(() => {
+        for (const e of events) this.insertEvent(e);
+        for (const s of suppressions) this.suppress.run(s);
+        this.done.run(row.messageId);
+      })();
+      if (report && report.kind !== 'other') {
+        log.info({ event: 'report-read', report: row.messageId, kind: report.kind, about: match?.messageId ?? null, events: events.length, suppressed: suppressions.length },
+          match ? 'report matched to a message we sent' : 'report names no message we sent; ignored');
+      }
+    } catch (error) {
+      // Never retry forever on one bad mail: log it, leave it stored, go on.
+      log.error({ event: 'report-failed', report: row.messageId, err: error }, 'could not read a report');
+      this.done.run(row.messageId);
+    }
+  }
+
+  private head(row: Pending): Buffer {
+    if (row.bodyPath === null) return (row.body ?? Buffer.alloc(0)).subarray(0, MAX_REPORT_BYTES);
+    const fd = openSync(join(this.deps.dataDir, row.bodyPath), 'r');
+    try {
+      const buf = Buffer.alloc(MAX_REPORT_BYTES);
+      return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private consequences(report: ParsedReport, match: ReportMatch, reportId: string) {
+    const at = this.now();
+    const sendingDomain = match.sender === '' ? '' : domainOf(match.sender);
+    const events: NewEvent[] = [];
+    const suppressions: Suppression[] = [];
+    for (const { report: r, recipient } of match.recipients) {
+      const type = eventType(report, r);
+      if (type === null) continue;
+      events.push({
+        at,
+        type,
+        messageId: match.messageId,
+        recipient: recipient?.address ?? r.address,
+        sender: match.sender,
+        sendingDomain,
+        sourceIp: recipient?.sourceIp ?? null,
+        mx: r.remoteMta || null,
+        code: r.replyCode ? Number(r.replyCode) : null,
+        enhanced: r.status || null,
+        text: r.diagnostic || null,
+        class: r.class,
+        reason: r.reason,
+        data: { source: 'report', report: reportId, ...(r.action ? { action: r.action } : {}), ...(report.feedbackType ? { feedbackType: report.feedbackType } : {}) },
+      });
+      // Only addresses we actually sent this message to are ever suppressed.
+      const entry = recipient ? suppressionFor(type, r, report) : null;
+      if (entry && recipient) {
+        const scope = entry === 'hard-bounce' ? '' : sendingDomain;
+        const detail = `${r.reason} ${r.status} ${r.diagnostic}`.replace(/\s+/g, ' ').trim().slice(0, 500);
+        suppressions.push({ address: recipient.address, scope, reason: entry, detail, sourceMessage: match.messageId, at });
+      }
+    }
+    return { events, suppressions };
+  }
+}
+
+function eventType(report: ParsedReport, r: ReportRecipient): NewEvent['type'] | null {
+  if (report.kind === 'complaint') return report.feedbackType === 'opt-out' ? 'unsubscribed' : 'complained';
+  if (report.kind !== 'bounce' || r.class === 'success' || r.class === 'auto-reply') return null;
+  return r.action === 'delayed' || r.status.startsWith('4') ? 'deferred' : 'bounced';
+}
+
+function suppressionFor(type: NewEvent['type'], r: ReportRecipient, report: ParsedReport): Suppression['reason'] | null {
+  if (type === 'complained') return 'complaint';
+  if (type === 'unsubscribed') return 'unsubscribe';
+  if (type === 'bounced' && report.kind === 'bounce' && suppresses(r)) return 'hard-bounce';
+  return null;
+}
