@@ -13,12 +13,17 @@ import { ConnectionCounter, SmtpListener, type ListenerSpec, type ServerDeps } f
 import { StoreAuthenticator } from '../store/credentials.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { StoreDirectory } from '../store/directory.js';
-import { databasePath } from '../store/paths.js';
+import { databasePath, secretKeyPath } from '../store/paths.js';
+import { loadOrCreateSecretKey } from '../store/seal.js';
+import { ReportService } from '../bounce/report-service.js';
+import { ReturnPaths } from '../bounce/verp.js';
 import { CertificateStore } from '../tls/certificates.js';
 import type { Server as HttpsServer } from 'node:https';
 import { startMtaStsServer } from '../auth/mta-sts-server.js';
 import { startDelivery, type RunningDelivery } from './delivery.js';
 import type { Logger } from '../util/log.js';
+import { checkWebhookSecrets } from '../webhooks/config-endpoints.js';
+import { startWebhooks } from '../webhooks/service.js';
 
 export interface RunningServer {
   listeners: SmtpListener[];
@@ -27,6 +32,7 @@ export interface RunningServer {
 }
 
 export async function serve(config: PetrelConfig, log: Logger): Promise<RunningServer> {
+  checkWebhookSecrets(config);
   const dbFile = databasePath(config);
   const created = !existsSync(dbFile);
   const db = openDatabase(dbFile);
@@ -36,16 +42,34 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   const certificates = await CertificateStore.load({ tls: config.tls, hostname: config.hostname, dataDir: config.dataDir, log });
   if (certificates.selfSignedNote) log.warn({ event: 'tls-self-signed' }, certificates.selfSignedNote);
   certificates.watch();
-  let wakeScheduler = () => {};
-  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => wakeScheduler() });
-  const directory = new StoreDirectory(db);
+  let afterCommit = () => {};
+  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit() });
+  const returnPaths = new ReturnPaths(loadOrCreateSecretKey(secretKeyPath(config)), {
+    mode: config.bounces.returnPath,
+    domain: config.bounces.domain,
+    isLocalDomain: (name: string): boolean => directory.isLocalDomain(name),
+  });
+  const directory = new StoreDirectory(db, {
+    returnPathMessage: (address: string): string | null => returnPaths.messageIdOf(address),
+    refuseSuppressed: config.suppression.mode === 'refuse',
+  });
   const deps = serverDeps(config, db, directory, queue, certificates, log);
   const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
-  const delivery = startDelivery(config, db, queue, directory, log);
-  wakeScheduler = () => delivery.scheduler.wake();
+  const delivery = startDelivery(config, db, queue, directory, returnPaths, log);
+  const reports = new ReportService({ db, dataDir: config.dataDir, returnPaths, scanMailboxes: config.bounces.scanMailboxes, log });
+  reports.start();
+  const webhooks = startWebhooks(config, db, log);
+  // A commit may mean due mail, a report to read, and 'accepted' events for the webhooks.
+  afterCommit = () => {
+    delivery.scheduler.wake();
+    void reports.wake();
+    webhooks.wake();
+  };
   let mtaSts: HttpsServer | null = null;
   const close = async () => {
     if (mtaSts) await new Promise((resolve) => mtaSts!.close(resolve));
+    await webhooks.stop();
+    await reports.stop();
     await shutdown(listeners, delivery, queue, certificates, db);
   };
   try {

@@ -2,14 +2,19 @@
 // Usage errors surface as CommanderError (exitOverride) so the caller decides the exit status.
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerBounceCommands } from './commands/bounce.js';
 import { registerDomainCheck } from './commands/check.js';
 import { registerDkimCommands } from './commands/dkim.js';
 import { registerDomainCommands } from './commands/domain.js';
+import { registerEventsCommands } from './commands/events.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerStatsCommand } from './commands/stats.js';
+import { registerSuppressCommands } from './commands/suppress.js';
 import { registerUserCommands } from './commands/user.js';
+import { registerWebhookCommands } from './commands/webhook.js';
 
 export function buildProgram(): Command {
   const program = new Command('petrel')
@@ -29,6 +34,11 @@ export function buildProgram(): Command {
   registerDomainCheck(program);
   registerQueueCommands(program);
   registerSendCommand(program);
+  registerBounceCommands(program);
+  registerSuppressCommands(program);
+  registerEventsCommands(program);
+  registerStatsCommand(program);
+  registerWebhookCommands(program);
   return program;
 }
 

@@ -27,6 +27,9 @@ export interface ConfigOverrides {
   inbound?: Record<string, unknown>;
   /** The MTA-STS HTTPS server; port 0 (the OS chooses) unless a test says otherwise. */
   mtaStsServer?: Record<string, unknown>;
+  bounces?: Record<string, unknown>;
+  suppression?: Record<string, unknown>;
+  webhooks?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -78,6 +81,9 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     ...(o.dns ? { dns: o.dns } : {}),
     inbound: { checks: false, ...o.inbound },
     mtaStsServer: { port: 0, ...o.mtaStsServer },
+    ...(o.bounces ? { bounces: o.bounces } : {}),
+    ...(o.suppression ? { suppression: o.suppression } : {}),
+    ...(o.webhooks ? { webhooks: o.webhooks } : {}),
   };
 }
 

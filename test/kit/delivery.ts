@@ -103,3 +103,31 @@ export async function submit(p: Petrel, m: Submission): Promise<string> {
   if (r.code !== 0 || !id) throw new Error(`swaks failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   return id;
 }
+
+export interface EventRow {
+  id: number;
+  type: string;
+  messageId: string | null;
+  recipient: string | null;
+  sendingDomain: string | null;
+  sourceIp: string | null;
+  code: number | null;
+  enhanced: string | null;
+  class: string | null;
+  reason: string | null;
+  data: string | null;
+}
+
+/** Events stored for a message (or all, when `messageId` is omitted), oldest first. */
+export function eventsOf(p: Petrel, messageId?: string): EventRow[] {
+  const columns = `id, type, message_id AS messageId, recipient, sending_domain AS sendingDomain, source_ip AS sourceIp,
+    code, enhanced, class, reason, data`;
+  return withDb(p, (db) => (messageId === undefined
+    ? db.prepare(`SELECT ${columns} FROM events ORDER BY id`).all()
+    : db.prepare(`SELECT ${columns} FROM events WHERE message_id = ? ORDER BY id`).all(messageId)) as EventRow[]);
+}
+
+/** Suppression entries for an address: [{ scope, reason, source_message }]. */
+export function suppressionsOf(p: Petrel, address: string): Array<{ scope: string; reason: string; source_message: string | null }> {
+  return withDb(p, (db) => db.prepare('SELECT scope, reason, source_message FROM suppressions WHERE address = ? ORDER BY scope').all(address.toLowerCase()) as Array<{ scope: string; reason: string; source_message: string | null }>);
+}

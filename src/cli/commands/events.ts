@@ -1,0 +1,153 @@
+// `petrel events list|tail`: the event log as a table or JSON lines, and a follower of new events that
+// runs until SIGINT/SIGTERM. Bad options exit 2; database errors exit 1.
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import { toPublicEvent } from '../../events/json.js';
+import { newestEvents, tailEvents } from '../../events/tail.js';
+import { EVENT_TYPES, type EventType, type StoredEvent } from '../../events/types.js';
+import { configFor, withDatabase } from '../context.js';
+import { UsageError } from '../errors.js';
+import { formatTable, formatTime } from '../io.js';
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `90s`, `15m`, `1h`, `2d`, `1w` in ms; UsageError otherwise. */
+export function parseDuration(text: string, option: string): number {
+  const match = /^(\d{1,9})([smhdw])$/.exec(text.trim());
+  if (!match || Number(match[1]) === 0) throw new UsageError(`${option}: "${text}" is not a duration like 30m, 1h or 2d`);
+  return Number(match[1]) * UNITS[match[2]!]!;
+}
+
+/** A duration back from `now` (`1h`) or an ISO time; ms since the epoch. */
+export function parsePastTime(text: string, option: string, now = Date.now()): number {
+  if (/^\d{4}-\d\d-\d\d/.test(text)) return parseIso(text, option);
+  return now - parseDuration(text, option);
+}
+
+/** An ISO 8601 time; UsageError otherwise. */
+export function parseIso(text: string, option: string): number {
+  const ms = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`${option}: "${text}" is not an ISO time`);
+  return ms;
+}
+
+function parseTypes(text: string | undefined): EventType[] | undefined {
+  if (text === undefined) return undefined;
+  const types = text.split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of types) {
+    if (!(EVENT_TYPES as readonly string[]).includes(t)) throw new UsageError(`--type: unknown event type "${t}" (one of ${EVENT_TYPES.join(', ')})`);
+  }
+  return types as EventType[];
+}
+
+const count = (name: string) => z.coerce.number().int().positive({ error: `--${name} must be a positive whole number` });
+
+const listOptions = z.object({
+  since: z.string().optional(),
+  type: z.string().optional(),
+  message: z.string().optional(),
+  recipient: z.string().optional(),
+  domain: z.string().optional(),
+  limit: count('limit').default(100),
+  json: z.boolean().default(false),
+});
+
+const tailOptions = z.object({
+  type: z.string().optional(),
+  json: z.boolean().default(false),
+  from: z.coerce.number().int().nonnegative({ error: '--from must be an event id' }).optional(),
+  max: count('max').optional(),
+});
+
+function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'bad options');
+  return parsed.data;
+}
+
+export function registerEventsCommands(program: Command): void {
+  const events = program.command('events').description('the event log: deliveries, bounces, complaints, suppressions');
+  events
+    .command('list')
+    .description('the newest events, oldest first')
+    .option('--since <when>', 'only events since a time: a duration back (1h, 2d) or an ISO time')
+    .option('--type <types>', `only these types, comma-separated (${EVENT_TYPES.join(', ')})`)
+    .option('--message <id>', 'only events of this queue id')
+    .option('--recipient <address>', 'only events of this recipient')
+    .option('--domain <domain>', 'only events of this sending domain')
+    .option('--limit <n>', 'how many events to show', '100')
+    .option('--json', 'print one JSON object per line')
+    .action(async (raw: unknown, command: Command) => {
+      const o = parseOptions(listOptions, raw);
+      const query = {
+        limit: o.limit,
+        ...(o.since === undefined ? {} : { since: parsePastTime(o.since, '--since') }),
+        ...(o.type === undefined ? {} : { types: parseTypes(o.type) }),
+        ...(o.message === undefined ? {} : { messageId: o.message }),
+        ...(o.recipient === undefined ? {} : { recipient: o.recipient }),
+        ...(o.domain === undefined ? {} : { sendingDomain: o.domain }),
+      };
+      const found = await withDatabase(configFor(command), (db) => newestEvents(db, query));
+      process.stdout.write(o.json ? found.map(jsonLine).join('') : eventTable(found));
+    });
+  events
+    .command('tail')
+    .description('print new events as they are committed, until interrupted')
+    .option('--type <types>', 'only these types, comma-separated')
+    .option('--from <id>', 'start after this event id (default: only events from now on)')
+    .option('--json', 'print one JSON object per line')
+    .addOption(new Option('--max <n>', 'exit after this many events').hideHelp())
+    .action(async (raw: unknown, command: Command) => {
+      const o = parseOptions(tailOptions, raw);
+      const types = parseTypes(o.type);
+      await withDatabase(configFor(command), (db) => followUntilSignal(db, { ...o, types }));
+    });
+}
+
+async function followUntilSignal(
+  db: Parameters<typeof tailEvents>[0],
+  o: { json: boolean; from?: number | undefined; max?: number | undefined; types: EventType[] | undefined },
+): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  try {
+    const opts = {
+      signal: stop.signal,
+      ...(o.from === undefined ? {} : { fromId: o.from }),
+      ...(o.max === undefined ? {} : { max: o.max }),
+      ...(o.types === undefined ? {} : { types: o.types }),
+    };
+    await tailEvents(db, opts, (e) => write(o.json ? jsonLine(e) : eventLine(e)));
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
+/** Write, waiting for a slow reader (a pipe) to drain. */
+function write(text: string): Promise<void> | void {
+  if (!process.stdout.write(text)) return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
+const jsonLine = (e: StoredEvent) => `${JSON.stringify(toPublicEvent(e))}\n`;
+
+const HEADERS = ['TIME', 'TYPE', 'RECIPIENT', 'MESSAGE', 'CLASS', 'REPLY'];
+
+function eventCells(e: StoredEvent): string[] {
+  const classification = [e.class, e.reason].filter((p) => p !== null).join('/');
+  return [formatTime(e.at), e.type, e.recipient ?? '-', e.messageId ?? '-', classification || '-', shortReply(e)];
+}
+
+function eventTable(events: StoredEvent[]): string {
+  return events.length === 0 ? 'no matching events\n' : formatTable(HEADERS, events.map(eventCells));
+}
+
+function eventLine(e: StoredEvent): string {
+  return `${eventCells(e).join('  ')}\n`;
+}
+
+/** `550 5.1.1 user unknown`, one line, at most 60 characters. */
+function shortReply(e: StoredEvent): string {
+  const text = [e.code, e.enhanced, e.text].filter((p) => p !== null).join(' ').replace(/\s+/g, ' ').trim();
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text || '-';
+}
