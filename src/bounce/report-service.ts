@@ -10,6 +10,7 @@ import { domainOf } from '../queue/message-rows.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
+import { addSuppression, SuppressionStore } from '../suppression/store.js';
 import { suppresses } from './classify/index.js';
 import { parseReport } from './report/index.js';
 import { ReportMatcher, type ReportMatch } from './report-match.js';
@@ -51,7 +52,7 @@ export class ReportService {
   private readonly pending;
   private readonly done;
   private readonly insertEvent;
-  private readonly suppress;
+  private readonly suppressions;
   private readonly matcher;
   private readonly now: () => number;
   private running: Promise<void> | null = null;
@@ -67,10 +68,7 @@ export class ReportService {
     );
     this.done = db.prepare(`UPDATE recipients SET state = 'stored' WHERE message_id = ? AND state = 'report'`);
     this.insertEvent = prepareEventInsert(db);
-    this.suppress = db.prepare(
-      `INSERT OR IGNORE INTO suppressions (address, scope, reason, detail, source_message, created_at)
-       VALUES (lower(trim(@address)), @scope, @reason, @detail, @sourceMessage, @at)`,
-    );
+    this.suppressions = new SuppressionStore(db);
     this.matcher = new ReportMatcher(db);
   }
 
@@ -124,7 +122,7 @@ export class ReportService {
       const { events, suppressions } = match && report ? this.consequences(report, match, row.messageId) : { events: [], suppressions: [] };
       this.deps.db.transaction(() => {
         for (const e of events) this.insertEvent(e);
-        for (const s of suppressions) this.suppress.run(s);
+        for (const s of suppressions) addSuppression(this.suppressions, s);
         this.done.run(row.messageId);
       })();
       if (report && report.kind !== 'other') {

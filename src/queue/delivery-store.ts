@@ -7,6 +7,7 @@ import { prepareEventInsert } from '../events/store.js';
 import type { NewEvent } from '../events/types.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
+import { addSuppression, SuppressionStore } from '../suppression/store.js';
 import type { HardBounce } from './delivery-events.js';
 
 /** Recipient states that still wait for delivery. */
@@ -184,11 +185,7 @@ function prepareApply(db: Db) {
        @code, @enhanced, @text, @remote, @phase, @class, @reason)`,
   );
   const insertEvent = prepareEventInsert(db);
-  // An existing entry (e.g. an operator's, with an expiry) is left as it is.
-  const suppress = db.prepare(
-    `INSERT OR IGNORE INTO suppressions (address, scope, reason, detail, source_message, created_at)
-     VALUES (lower(trim(@address)), '', 'hard-bounce', @detail, @sourceMessage, @at)`,
-  );
+  const suppressions = new SuppressionStore(db);
   return db.transaction((results: readonly ResultRow[]) => {
     for (const { update: u, attempt, event, suppress: hard } of results) {
       const changed = update.run({
@@ -202,7 +199,7 @@ function prepareApply(db: Db) {
       if (changed === 0) continue; // deleted (or put back) while in delivery
       if (attempt) insertAttempt.run({ ...attempt, remote: attempt.remote ? 1 : 0 });
       if (event) insertEvent(event);
-      if (hard) suppress.run(hard);
+      if (hard) addSuppression(suppressions, { ...hard, scope: '', reason: 'hard-bounce' });
     }
   });
 }

@@ -3,6 +3,7 @@
 // SQLite error throws and rolls the whole batch back.
 import { looksTagged } from '../bounce/verp.js';
 import { prepareEventInsert } from '../events/store.js';
+import { SuppressionStore } from '../suppression/store.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import type { StoredBody } from './body.js';
@@ -84,12 +85,8 @@ type SuppressionHit = { reason: string; scope: string } | undefined;
  * Mail from the null sender (DSNs) is never suppressed: it goes to our own users.
  */
 function prepareSuppressionCheck(db: Db): (address: string, sendingDomain: string, now: number) => SuppressionHit {
-  const lookup = db.prepare(
-    `SELECT reason, scope FROM suppressions WHERE address = ? AND scope IN ('', ?)
-       AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`,
-  );
-  return (address, sendingDomain, now) =>
-    sendingDomain === '' ? undefined : (lookup.get(address.trim().toLowerCase(), sendingDomain, now) as SuppressionHit);
+  const list = new SuppressionStore(db);
+  return (address, sendingDomain, now) => (sendingDomain === '' ? undefined : list.isSuppressed(address, sendingDomain, now) ?? undefined);
 }
 
 /** The lower-cased domain of an address (everything after the last @). */

@@ -2,6 +2,7 @@
 // Odd input (no "@", bad domain, unknown user) yields a refusal, never an exception.
 import type { Statement } from 'better-sqlite3';
 import type { Directory, RecipientVerdict } from '../smtp/server/ports.js';
+import { SuppressionStore } from '../suppression/store.js';
 import type { Db } from './db.js';
 import { normalizeUserName, patternMatches, splitAddress } from './names.js';
 import { parseAllowFrom } from './users.js';
@@ -23,7 +24,7 @@ export class StoreDirectory implements Directory {
   private readonly sendingDomain: Statement<[string], { name: string }>;
   private readonly userExists: Statement<[string], { name: string }>;
   private readonly allowFrom: Statement<[string], { allow_from: string }>;
-  private readonly suppressed: Statement<[string, string, number], { reason: string }>;
+  private readonly suppressions: SuppressionStore;
 
   constructor(db: Db, private readonly opts: DirectoryOptions = {}) {
     // Row types are fixed by schema.ts and these exact column lists, so no runtime parse is needed.
@@ -31,9 +32,7 @@ export class StoreDirectory implements Directory {
     this.sendingDomain = db.prepare<[string], { name: string }>('SELECT name FROM domains WHERE name = ? AND sending = 1');
     this.userExists = db.prepare<[string], { name: string }>('SELECT name FROM users WHERE name = ?');
     this.allowFrom = db.prepare<[string], { allow_from: string }>('SELECT allow_from FROM users WHERE name = ?');
-    this.suppressed = db.prepare<[string, string, number], { reason: string }>(
-      `SELECT reason FROM suppressions WHERE address = ? AND scope IN ('', ?) AND (expires_at IS NULL OR expires_at > ?)`,
-    );
+    this.suppressions = new SuppressionStore(db);
   }
 
   recipient(address: string): RecipientVerdict {
@@ -59,7 +58,7 @@ export class StoreDirectory implements Directory {
   refusesRecipient(sender: string, recipient: string): boolean {
     if (!this.opts.refuseSuppressed || sender === '') return false;
     const senderDomain = sender.slice(sender.lastIndexOf('@') + 1).toLowerCase();
-    return this.suppressed.get(recipient.trim().toLowerCase(), senderDomain, Date.now()) !== undefined;
+    return this.suppressions.isSuppressed(recipient, senderDomain) !== null;
   }
 
   maySendAs(user: string, address: string): boolean {

@@ -223,3 +223,15 @@ function toEntry(r: Row): SuppressionEntry {
     expiresAt: r.expires_at,
   };
 }
+
+/**
+ * add() for automatic entries (bounces, complaints): an address the store cannot take (odd syntax a
+ * remote server accepted) is skipped rather than failing the caller's transaction.
+ */
+export function addSuppression(store: SuppressionStore, entry: NewSuppression): void {
+  try {
+    store.add(entry, entry.at);
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+  }
+}
