@@ -2,7 +2,9 @@
 // transaction returning how many recipients changed, or null for an unknown id. SQLite errors throw.
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { prepareEventInsert } from '../events/store.js';
 import type { Db } from '../store/db.js';
+import { domainOf } from './message-rows.js';
 
 /** What an operator bounce records as the recipient's last reply (RFC 3463 5.3.0: other mail system status). */
 export const OPERATOR_BOUNCE = { code: 554, enhanced: '5.3.0', text: 'bounced by the operator' } as const;
@@ -46,7 +48,22 @@ export function flush(db: Db, now = Date.now()): number {
  * the message is done once no recipient is pending.
  */
 export function bounceNow(db: Db, id: string, now = Date.now()): number | null {
-  return updateMessage(db, id, BOUNCE, [now]);
+  return db.transaction(() => {
+    const message = db.prepare('SELECT sender FROM messages WHERE id = ?').get(id) as { sender: string } | undefined;
+    if (message === undefined) return null;
+    const pending = db
+      .prepare(`SELECT address FROM recipients WHERE message_id = ? AND state IN ('queued', 'deferred', 'held') ORDER BY idx`)
+      .pluck()
+      .all(id) as string[];
+    const changes = db.prepare(`${BOUNCE} AND message_id = ?`).run(now, id).changes;
+    const insertEvent = prepareEventInsert(db);
+    const sendingDomain = message.sender === '' ? '' : domainOf(message.sender);
+    for (const recipient of pending) {
+      insertEvent({ at: now, type: 'bounced', messageId: id, recipient, sender: message.sender, sendingDomain,
+        ...OPERATOR_BOUNCE, class: 'unknown', reason: 'undefined', data: { source: 'operator' } });
+    }
+    return changes;
+  })();
 }
 
 /**

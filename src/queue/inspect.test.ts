@@ -84,14 +84,15 @@ test('list entries show the last reply, and the next attempt only while one is d
 });
 
 const ATTEMPT_COLUMNS =
-  'message_id, idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls, code, enhanced, text, remote, phase';
+  'message_id, idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls, code, enhanced, text, remote, phase, class, reason';
 
 function insertAttempt(id: string, idx: number, a: AttemptRecord): void {
   const placeholders = ATTEMPT_COLUMNS.split(', ').map(() => '?').join(', ');
   const { at, durationMs, outcome, route, mx, ip, port, localIp, tls, code, enhanced, text, remote, phase } = a;
+  const classified = [a.class, a.reason];
   store.db
     .prepare(`INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES (${placeholders})`)
-    .run(id, idx, at, durationMs, outcome, route, mx, ip, port, localIp, tls, code, enhanced, text, remote ? 1 : 0, phase);
+    .run(id, idx, at, durationMs, outcome, route, mx, ip, port, localIp, tls, code, enhanced, text, remote ? 1 : 0, phase, ...classified);
 }
 
 const FIRST: AttemptRecord = {
@@ -109,19 +110,21 @@ const FIRST: AttemptRecord = {
   text: 'greylisted',
   remote: true,
   phase: 'rcpt',
+  class: 'soft',
+  reason: 'onhold',
 };
 const SECOND: AttemptRecord = {
   ...FIRST,
   at: 1_700_000_700_000,
   outcome: 'delivered',
-  ...{ ip: '192.0.2.26', code: 250, enhanced: '2.0.0', text: 'ok', phase: null },
+  ...{ ip: '192.0.2.26', code: 250, enhanced: '2.0.0', text: 'ok', phase: null, class: 'success', reason: 'delivered' },
 };
 const NO_MX: AttemptRecord = {
   ...FIRST,
   at: 1_700_000_200_000,
   outcome: 'bounced',
   ...{ mx: null, ip: null, port: null, localIp: null, tls: null, phase: null },
-  ...{ code: 550, enhanced: '5.1.2', text: 'no such domain', remote: false },
+  ...{ code: 550, enhanced: '5.1.2', text: 'no such domain', remote: false, class: 'hard', reason: 'hostunknown' },
 };
 
 test('getMessage gives each recipient its DSN parameters and its attempts in order', () => {

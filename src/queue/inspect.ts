@@ -40,6 +40,9 @@ export type AttemptRecord = {
   text: string | null;
   remote: boolean;
   phase: string | null;
+  /** Bounce classification of the reply (docs/bounce-reasons.md); null for attempts before it existed. */
+  class: string | null;
+  reason: string | null;
 };
 
 /** A recipient with its DSN parameters and every delivery attempt, oldest first. */
@@ -210,7 +213,8 @@ type AttemptRow = Omit<AttemptRecord, 'durationMs' | 'localIp' | 'remote'> & {
 function attemptsByRecipient(db: Db, id: string): Map<number, AttemptRecord[]> {
   const rows = db
     .prepare(
-      `SELECT idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls, code, enhanced, text, remote, phase
+      `SELECT idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls, code, enhanced, text, remote, phase,
+              class, reason
        FROM attempts WHERE message_id = ? ORDER BY idx, at, id`,
     )
     .all(id) as AttemptRow[];

@@ -115,3 +115,14 @@ test('a reputation block or a deferral never suppresses; a skipped attempt has n
   const ours = result(550, '5.1.1', 'user unknown', false);
   assert.equal(consequences(ours, update('M', 'bounced', ours), { address: 'a@b.c', sender: 's@d.e' }).suppress, null, 'only a remote server\'s word suppresses');
 });
+
+test('an operator bounce writes a bounced event per pending recipient', async () => {
+  const { bounceNow } = await import('./control.js');
+  const id = await enqueue();
+  assert.equal(bounceNow(store.db, id), 2);
+  const bounced = events.list({ types: ['bounced'] });
+  assert.deepEqual(bounced.map((e) => [e.recipient, e.code, e.enhanced, e.data.source]), [
+    ['bob@example.net', 554, '5.3.0', 'operator'],
+    ['carol@example.net', 554, '5.3.0', 'operator'],
+  ]);
+});

@@ -184,7 +184,8 @@ function attemptLine(a: AttemptRecord): string {
   const where = a.ip === null ? host : `${host}[${a.ip}]${a.port === null ? '' : `:${a.port}`}`;
   const reply = a.code === null && a.text === null ? '' : ` ${describeReply(a)}${a.remote ? '' : ' (ours)'}`;
   const phase = a.phase === null ? '' : ` at ${a.phase}`;
-  return `${formatTime(a.at)} ${a.outcome} ${where} ${a.tls ?? 'no TLS'}${phase}${reply} (${a.durationMs} ms)`;
+  const why = a.reason === null || a.outcome === 'delivered' ? '' : ` [${a.class}/${a.reason}]`;
+  return `${formatTime(a.at)} ${a.outcome} ${where} ${a.tls ?? 'no TLS'}${phase}${reply}${why} (${a.durationMs} ms)`;
 }
 
 function describeReply(reply: LastReply): string {
