@@ -1,6 +1,6 @@
 // Enhanced status codes (RFC 3463, with the RFC 7372/7505/8689 additions) in both directions: the
-// reason a code names when the text says nothing clearer, and the code to report when a bounce gave
-// none, inferred from the reason and the reply code's class.
+// reason a code names when the text says nothing clearer, and, when a bounce stated none, sisimai's
+// pseudo code x.0.9NN for the reason (so an inferred code can never be mistaken for a stated one).
 
 const STATUS_RE = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -44,36 +44,40 @@ export function reasonFromStatus(status: string): string {
   return BY_DETAIL[key] ?? '';
 }
 
-/** reason → the status it implies, as [transient, permanent] detail ("x.y.z" without the class). */
-const IMPLIED: Readonly<Record<string, string>> = {
-  userunknown: '1.1', hostunknown: '1.2', hasmoved: '1.6', notaccept: '1.10', rejected: '1.8',
-  mailboxfull: '2.2', exceedlimit: '2.3', suspend: '2.1', filtered: '2.0', mesgtoobig: '3.4', systemfull: '3.1', systemerror: '3.0',
-  networkerror: '4.0', expired: '4.7', toomanyconn: '4.5', speeding: '7.0', contenterror: '6.0', syntaxerror: '5.2',
-  blocked: '7.1', badreputation: '7.1', spamdetected: '7.1', virusdetected: '7.1', policyviolation: '7.0', securityerror: '7.0',
-  failedstarttls: '7.10', authfailure: '7.26', requireptr: '7.25', norelaying: '7.1', notcompliantrfc: '6.0', mailererror: '3.0',
-  onhold: '0.0', undefined: '0.0', delivered: '0.0', vacation: '0.0', feedback: '0.0',
+/**
+ * reason → sisimai's pseudo status detail ("x.0.9NN"): the code to report when the bounce stated none.
+ * The 0 subject marks it as inferred, never a code a server sent. Transient variants differ only for
+ * filtered (4.0.924); userunknown, hostunknown and hasmoved have no transient form and keep 5.
+ */
+const PSEUDO: Readonly<Record<string, string>> = {
+  undefined: '900', onhold: '901', syntaxerror: '902', suppressed: '903', norelaying: '909', filtered: '910',
+  userunknown: '911', hostunknown: '912', hasmoved: '916', rejected: '918', suspend: '921', mailboxfull: '922',
+  exceedlimit: '923', authfailure: '926', systemerror: '930', systemfull: '931', notaccept: '932', mesgtoobig: '934',
+  mailererror: '939', networkerror: '944', toomanyconn: '945', speeding: '946', expired: '947', contenterror: '960',
+  securityerror: '970', blocked: '971', policyviolation: '972', requireptr: '973', notcompliantrfc: '974',
+  badreputation: '975', failedstarttls: '976', spamdetected: '980', virusdetected: '981',
 };
 
+/** Reasons whose pseudo code is permanent even beside a 4xx reply (sisimai defines no 4.0.9NN for them). */
+const NO_TRANSIENT = new Set(['userunknown', 'hostunknown', 'hasmoved']);
+
 /**
- * The status to report: the given one if valid, else one inferred from the reason, with its class from
- * the reply code (4xx → 4) or, without one, from the reason (expired and rate limits are transient).
+ * The status to report: the given one if valid, else sisimai's pseudo code for the reason (x.0.9NN),
+ * with its class from the reply code (4xx → 4) or the DSN action (delayed → 4), else permanent.
  */
 export function inferStatus(given: string, reason: string, replyCode: string, action: string): string {
   const ok = validStatus(given);
   if (ok) return ok;
   if (reason === 'delivered') return '2.0.0';
-  if (reason === 'feedback' || reason === 'vacation') return '';
-  const cls = severity(replyCode, action, reason);
-  const detail = IMPLIED[reason] ?? '0.0';
-  return cls ? `${cls}.${detail}` : '';
+  const code = PSEUDO[reason];
+  if (code === undefined) return ''; // feedback, vacation: not a delivery failure
+  if (transient(replyCode, action) && !NO_TRANSIENT.has(reason)) return reason === 'filtered' ? '4.0.924' : `4.0.${code}`;
+  return `5.0.${code}`;
 }
 
-/** '4' or '5' (or '' when unknown) from the reply code, else the DSN action, else the reason's nature. */
-function severity(replyCode: string, action: string, reason: string): string {
+/** A 4xx reply, or a DSN that says the message is only delayed. */
+function transient(replyCode: string, action: string): boolean {
   const c = replyCode.trim()[0];
-  if (c === '4' || c === '5') return c;
-  if (/^(?:delayed|expanded)/i.test(action)) return '4';
-  if (/^failed/i.test(action)) return '5';
-  if (reason === 'undefined') return '';
-  return '5';
+  if (c === '4' || c === '5') return c === '4';
+  return /^delayed/i.test(action);
 }
