@@ -51,7 +51,7 @@ interface GroupRow {
 /** The figures for events in [since, until) (until defaults to now), optionally of one sending domain. */
 export function computeStats(db: Db, q: StatsQuery): StatsReport {
   const until = q.until ?? Date.now();
-  // Unary + keeps the planner off events_type (and off events_domain when every domain is wanted):
+  // Unary + keeps the planner off events_domain when every domain is wanted:
   // events_domain (sending_domain, at) for one domain, events_at for all of them.
   const domainFilter = q.domain === undefined ? '+sending_domain IS NOT NULL' : 'sending_domain = @domain';
   const rows = db

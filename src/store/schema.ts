@@ -135,7 +135,6 @@ export const MIGRATIONS: string[] = [
     data TEXT                         -- JSON: anything else (feedback type, attempt count, report source)
   );
   CREATE INDEX events_at ON events (at);
-  CREATE INDEX events_type ON events (type, id);
   CREATE INDEX events_message ON events (message_id);
   CREATE INDEX events_domain ON events (sending_domain, at);
   CREATE TABLE suppressions (

@@ -12,16 +12,20 @@ import { normalize, reasonFromText } from './text.js';
 
 export { classOf } from './reasons.js';
 
-/** From a bounce report: status (e.g. "5.1.1" or ""), reply code ("550" or ""), the diagnostic text, the SMTP command it answered, the DSN action. */
-export function classify(input: { status?: string; replyCode?: string; text: string; command?: string; action?: string }): Classification & { status: string } {
+/**
+ * From a bounce report: status (e.g. "5.1.1" or ""), reply code ("550" or ""), the diagnostic text, the
+ * SMTP command it answered, the DSN action, and the service that wrote the report when the parser
+ * recognised one ('googlegroups'): its reason applies when the (often localized) words name none.
+ */
+export function classify(input: { status?: string; replyCode?: string; text: string; command?: string; action?: string; provider?: string }): Classification & { status: string } {
   const raw = input.text.slice(0, 8192).trim();
   const text = normalize(raw);
   const action = (input.action ?? '').trim().toLowerCase();
   const replyCode = /^[245]\d\d$/.test(input.replyCode ?? '') ? input.replyCode! : (/^([245]\d\d)[\s-]/.exec(raw)?.[1] ?? '');
   const given = validStatus(input.status) || statusInText(raw);
   const command = (input.command ?? '').toUpperCase() || commandInText(text);
-  const reason = pickReason(text, given, replyCode, command, action);
-  const status = inferStatus(given, reason, replyCode, action);
+  const reason = pickReason(text, given, replyCode, command, action, input.provider ?? '');
+  const status = inferStatus(given, reason, replyCode, text);
   return { class: finalClass(reason, status, replyCode), reason, status };
 }
 
@@ -41,12 +45,15 @@ export function suppresses(c: Classification): boolean {
 }
 
 /** Text, then the enhanced code, then the reply code, then what the report's shape implies. */
-function pickReason(text: string, status: string, replyCode: string, command: string, action: string): string {
+function pickReason(text: string, status: string, replyCode: string, command: string, action: string, provider: string): string {
   if (/^(?:delivered|relayed|expanded)/.test(action)) return 'delivered';
   if (status.startsWith('2.') && !/^(?:failed|delayed)/.test(action)) return 'delivered'; // a 2.x.x beside "failed" is a stray
   if (action.startsWith('expired')) return 'expired';
   const reason = reasonFromProviderCode(text) || refine(text, reasonFromText(text), status, command) || reasonFromStatus(status);
+  // A report about a 4xx network failure comes from a queue that retried it: it gave up, or is still trying.
+  if (reason === 'networkerror' && replyCode[0] === '4' && /^(?:failed|delayed)/.test(action)) return 'expired';
   if (reason) return command === 'MAIL' && SENDER_SIDE.has(reason) ? 'rejected' : reason;
+  if (PROVIDER_REASON[provider]) return PROVIDER_REASON[provider]!;
   if (action.startsWith('delayed')) return 'expired';
   if (command === 'EHLO' || command === 'HELO' || command === 'CONNECT') return 'blocked';
   if (command === 'MAIL') return 'rejected';
@@ -59,6 +66,13 @@ function pickReason(text: string, status: string, replyCode: string, command: st
   if (replyCode[0] === '4' || status[0] === '4') return 'systemerror';
   return /\p{L}{2}/u.test(text) ? 'onhold' : 'undefined'; // words we could not place, or none at all
 }
+
+/**
+ * What a known service's report means when its words name no reason. Google Groups answers a post to a
+ * group that does not exist or that the sender may not post to with one localized text: the post was
+ * refused (sisimai's 'rejected'), which says nothing about the sender's other mail.
+ */
+const PROVIDER_REASON: Readonly<Record<string, string>> = { googlegroups: 'rejected' };
 
 /** Reasons that, answered to MAIL FROM, are about the sender rather than the recipient. */
 const SENDER_SIDE = new Set(['userunknown', 'hostunknown', 'filtered', 'onhold']);

@@ -1,5 +1,5 @@
 // Provider error codes that name a reason outright: Orange/Wanadoo's "[NNN]" codes, Spectrum's and
-// Cox's "AUP#" codes, GoDaddy's "IBnnn" codes. Providers document these tables on their postmaster
+// Cox's "AUP#" codes, GoDaddy's "IBnnn" codes, KDDI's address-less "User unknown". Providers document these tables on their postmaster
 // pages; a code beats our reading of the free text around it. Checked before the generic patterns.
 
 /** Orange (France PTT) codes as in "OFR004_505 [505]" or "LPN007_630". */
@@ -38,8 +38,15 @@ const GODADDY_RE = /\bib(\d{3})\b/;
 const COX_RE = /aup#(cdrbl|cxbl|cxcnct|cxdns|cxmj|cxmxrt|cxsmtp|cxsndr|cxthrt|ipbl\d{3,5}|urlbl\d{3,4})\b/;
 const SPECTRUM_RE = /aup#[a-z-]{0,8}?(\d{4})\b/;
 
+/**
+ * KDDI (au, ezweb.ne.jp) answers "550 <addr>: User unknown" for a missing mailbox but "550 : User
+ * unknown", with the address slot empty, when the recipient's own reception filter refused the sender.
+ */
+const KDDI_FILTERED = /(?:^|\s)550 : user unknown\b/;
+
 /** The reason a provider's own code names in the (lower-cased) text, or ''. */
 export function reasonFromProviderCode(text: string): string {
+  if (KDDI_FILTERED.test(text)) return 'filtered';
   if (!/\b(?:ofr|lpn|ouk|ofe|ib\d|aup#)/.test(text)) return ''; // cheap gate: most texts have none
   const orange = ORANGE_RE.exec(text)?.[1];
   if (orange && ORANGE[orange]) return ORANGE[orange]!;

@@ -63,21 +63,27 @@ const NO_TRANSIENT = new Set(['userunknown', 'hostunknown', 'hasmoved']);
 
 /**
  * The status to report: the given one if valid, else sisimai's pseudo code for the reason (x.0.9NN),
- * with its class from the reply code (4xx → 4) or the DSN action (delayed → 4), else permanent.
+ * transient (4.0.9NN) only when the reply code or the words say the failure was temporary.
  */
-export function inferStatus(given: string, reason: string, replyCode: string, action: string): string {
+export function inferStatus(given: string, reason: string, replyCode: string, text: string): string {
   const ok = validStatus(given);
   if (ok) return ok;
   if (reason === 'delivered') return '2.0.0';
   const code = PSEUDO[reason];
   if (code === undefined) return ''; // feedback, vacation: not a delivery failure
-  if (transient(replyCode, action) && !NO_TRANSIENT.has(reason)) return reason === 'filtered' ? '4.0.924' : `4.0.${code}`;
+  if (transient(replyCode, text) && !NO_TRANSIENT.has(reason)) return reason === 'filtered' ? '4.0.924' : `4.0.${code}`;
   return `5.0.${code}`;
 }
 
-/** A 4xx reply, or a DSN that says the message is only delayed. */
-function transient(replyCode: string, action: string): boolean {
+/** Exim's words for giving up on a destination that only ever failed temporarily. */
+const RETRIES_RAN_OUT = /retry time(?:out)? (?:not reached|exceeded)|have been failing for a long time/;
+
+/**
+ * A 4xx reply, or (without any code) a text that calls the failure temporary. A DSN's "delayed" action
+ * alone does not count: sisimai keeps 5.0.947 for an expiry notice, and so do we.
+ */
+function transient(replyCode: string, text: string): boolean {
   const c = replyCode.trim()[0];
   if (c === '4' || c === '5') return c === '4';
-  return /^delayed/i.test(action);
+  return / temporar| persistent/.test(` ${text}`) || RETRIES_RAN_OUT.test(text);
 }

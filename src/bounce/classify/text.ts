@@ -118,7 +118,7 @@ export const TEXT_RULES: ReadonlyArray<readonly [string, RegExp]> = [
   ['notaccept', any("couldn't find a mail exchanger", 'not accepting (?:network )?messages', 'no smtp service', 'mail is not accepted', 'inbounds disabled')],
   ['expired', any(
     'retry (?:timeout|time) (?:exceeded|expired)', 'delivery time expired', 'message expired', 'envelope expired', 'expired after', 'too long in (?:the )?queue', 'been (?:in|on) (?:the )?queue too long',
-    'could not be delivered (?:for|within) ', 'could not deliver for (?:the last )?\\d+', 'undeliverable for \\d+ ', 'unable to deliver (?:this message )?(?:in|after) \\d+', 'delivery expired', 'message timed out',
+    '(?:could not be|was not) delivered (?:for|within) ', 'could not deliver for (?:the last )?\\d+', 'undeliverable for \\d+ ', 'unable to deliver (?:this message )?(?:in|after) \\d+', 'delivery expired', 'message timed out',
     'exceeded (?:the )?(?:maximum )?(?:queue|retry|delivery) (?:time|lifetime|period)', 'still undelivered after', 'did not accept our requests to connect', 'failing for a long time', 'delivery failed \\d+ attempts', 'past (?:the )?expiration',
   )],
   ['blocked', any(
@@ -150,7 +150,7 @@ export const TEXT_RULES: ReadonlyArray<readonly [string, RegExp]> = [
   ['systemerror', any(
     'system (?:error|problem|failure)', 'internal (?:server )?error', 'local (?:error|configuration error|problem)', 'temporary (?:local )?(?:failure|problem|error)', 'server (?:error|failure)',
     'service (?:is )?(?:temporarily |currently )?(?:unavailable|not available)', 'resources? (?:temporarily )?unavailable', 'misconfigur', 'try again later', 'error in processing',
-    'directory server failure', 'unable to (?:deliver|process)', 'i/o error', 'transaction failed', 'could not load', 'write error',
+    'directory server failure', 'duplicated message-id', 'unable to (?:deliver|process)', 'i/o error', 'transaction failed', 'could not load', 'write error',
   )],
   ['mailererror', any('x-unix;', 'mailer (?:error|failed)', 'command (?:died|failed|output)', 'exit (?:code|status)', 'pipe to ', 'procmail', 'permission denied', 'unknown mailer error')],
   ['vacation', any('out of (?:the )?office', 'on vacation', 'on holiday', 'away from (?:the office|my desk|my email)', 'auto-?reply', 'automatic reply', 'autoreply', 'i am away', 'currently away', 'abwesenheit')],

@@ -66,7 +66,8 @@ function parseBounded(raw: string): ParsedReport {
   const bounceLike = looksLikeBounce(top, text);
   if (isAutoReply(top.fields) && !bounceLike) return autoReply(top, original);
   const drafts = bounceDrafts(top, parts, text, original, bounceLike);
-  if (drafts.length > 0) return report('bounce', drafts.slice(0, MAX_RECIPIENTS).map((d) => finish(d)), original);
+  const reporter = cleanAddress(field(top.fields, 'from'));
+  if (drafts.length > 0) return report('bounce', drafts.slice(0, MAX_RECIPIENTS).map((d) => finish(d, undefined, reporter)), original);
   return report('other', [], original);
 }
 

@@ -36,8 +36,17 @@ function failureCode(text: string, find: (t: string) => string): string {
   return failure === null ? first : find(text.slice(failure.index)) || first;
 }
 
-/** The finished recipient: fixed reason and class for complaints, auto-replies and successes. */
-export function finish(d: Draft, fixed?: { reason: string; class: BounceClass }): ReportRecipient {
+/**
+ * Which known service wrote the report, when its words alone may not say why (they are localized):
+ * Google's mailer-daemon answering for a googlegroups.com address is Google Groups refusing a post.
+ */
+function providerOf(reporter: string, address: string): string {
+  if (/@google(?:mail)?\.com$/i.test(reporter) && /@googlegroups\.com$/i.test(address)) return 'googlegroups';
+  return '';
+}
+
+/** The finished recipient: fixed reason and class for complaints, auto-replies and successes. `reporter` is the report's From. */
+export function finish(d: Draft, fixed?: { reason: string; class: BounceClass }, reporter = ''): ReportRecipient {
   // Complaints and auto-replies carry no status: digits in their text are not codes.
   if (fixed !== undefined) return { ...d, diagnostic: oneLine(d.diagnostic), ...fixed };
   const c = complete(d);
@@ -46,6 +55,7 @@ export function finish(d: Draft, fixed?: { reason: string; class: BounceClass })
   }
   // Addresses are masked: a local part such as "mailboxfull" must not read as a reason.
   const text = c.diagnostic.replace(/[^\s<>"'(),;:@]{1,128}@[A-Za-z0-9.-]{1,255}/g, 'address@example');
-  const got = classify({ status: c.status, replyCode: c.replyCode, text, command: c.command, action: c.action });
+  const provider = providerOf(reporter, c.address);
+  const got = classify({ status: c.status, replyCode: c.replyCode, text, command: c.command, action: c.action, provider });
   return { ...c, status: got.status || c.status, reason: got.reason, class: got.class };
 }

@@ -91,7 +91,7 @@ export function scanText(text: string, opts: ScanOptions): Draft[] {
 function withPreamble(block: readonly string[], preamble: readonly string[]): string {
   const own = block.join(' ');
   if (findStatus(own) !== '' || findReplyCode(own) !== '') return own;
-  if (own.trim() === '') return preamble.filter((l) => /\w/.test(l) && !/^\s*-{3,}/.test(l)).slice(-3).join(' ');
+  if (own.trim() === '') return preamble.filter((l) => /[\p{L}\p{N}]/u.test(l) && !/^\s*-{3,}/.test(l)).slice(-3).join(' '); // any script: a Japanese reason has no \w
   const before = preamble.slice(-30).join(' ');
   return findStatus(before) !== '' || findReplyCode(before) !== '' ? `${before} ${own}` : own;
 }
