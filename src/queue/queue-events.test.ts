@@ -126,3 +126,11 @@ test('an operator bounce writes a bounced event per pending recipient', async ()
     ['carol@example.net', 554, '5.3.0', 'operator'],
   ]);
 });
+
+test('an expired recipient gets an expired event of class expired, and no suppression', () => {
+  const late = result(451, '4.4.1', 'connection timed out', false);
+  const c = consequences(late, update('M', 'expired', late), { address: 'a@b.c', sender: 's@d.e' });
+  assert.equal(c.event?.type, 'expired');
+  assert.deepEqual([c.event?.class, c.event?.reason], ['expired', 'expired']);
+  assert.equal(c.suppress, null);
+});

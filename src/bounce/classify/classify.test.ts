@@ -106,24 +106,29 @@ describe('classify: report shape', () => {
     assert.equal(classify({ text: '554 go away', command: 'CONNECT' }).reason, 'blocked');
   });
   it('nothing at all is undefined; unexplained words are onhold', () => {
-    assert.deepEqual(classify({ text: '' }), { class: 'unknown', reason: 'undefined', status: '' });
+    assert.deepEqual(classify({ text: '' }), { class: 'unknown', reason: 'undefined', status: '5.0.900' });
     assert.equal(classify({ text: '550 Nyaan', replyCode: '550' }).reason, 'onhold');
   });
 });
 
 describe('classify: status', () => {
+  // A stated code passes through; without one the status is sisimai's pseudo code x.0.9NN for the reason.
   const cases: ReadonlyArray<readonly [Parameters<typeof classify>[0], string]> = [
     [{ text: 'smtp; 550 Unknown user x@example.com', status: '5.1.1' }, '5.1.1'], // given wins
-    [{ text: 'user unknown', status: 'nonsense', replyCode: '550' }, '5.1.1'],
-    [{ text: 'Host unknown' }, '5.1.2'],
-    [{ text: 'mailbox full', replyCode: '452' }, '4.2.2'],
-    [{ text: 'mailbox full', replyCode: '552' }, '5.2.2'],
-    [{ text: 'Message size exceeds fixed maximum message size' }, '5.3.4'],
-    [{ text: 'retry timeout exceeded', action: 'failed' }, '5.4.7'],
-    [{ text: 'retry timeout exceeded', action: 'delayed' }, '4.4.7'],
-    [{ text: 'blocked using zen.spamhaus.org', replyCode: '554' }, '5.7.1'],
+    [{ text: 'user unknown', status: 'nonsense', replyCode: '550' }, '5.0.911'],
+    [{ text: 'Host unknown' }, '5.0.912'],
+    [{ text: 'mailbox full', replyCode: '452' }, '4.0.922'],
+    [{ text: 'mailbox full', replyCode: '552' }, '5.0.922'],
+    [{ text: 'Message size exceeds fixed maximum message size' }, '5.0.934'],
+    [{ text: 'message expired', action: 'delayed' }, '5.0.947'], // the action alone does not make it transient
+    [{ text: 'message expired after a temporary failure' }, '4.0.947'],
+    [{ text: 'retry timeout exceeded', action: 'failed' }, '4.0.947'], // Exim: only temporary failures ran out
+    [{ text: 'user unknown', replyCode: '450' }, '5.0.911'], // no transient form for a missing user
+    [{ text: 'message filtered', replyCode: '450' }, '4.0.924'],
+    [{ text: 'blocked using zen.spamhaus.org', replyCode: '554' }, '5.0.971'],
     [{ text: '550 5.7.1 Relaying denied' }, '5.7.1'], // taken from the text
-    [{ text: 'this account has been disabled' }, '5.2.1'],
+    [{ text: 'this account has been disabled' }, '5.0.921'],
+    [{ text: 'Out of office', action: 'failed' }, ''], // vacation and feedback carry no status
   ];
   for (const [input, want] of cases) it(`${input.text} → ${want}`, () => assert.equal(classify(input).status, want));
 });
@@ -207,4 +212,21 @@ describe('classify: provider texts', () => {
     ['550 5.1.1 <a@example.fr>: Recipient address rejected: Adresse d au moins un destinataire invalide. Invalid recipient. 416', 'userunknown'],
   ];
   for (const [text, reason] of rows) it(`${reason}: ${text.slice(0, 60)}`, () => assert.equal(classify({ text }).reason, reason));
+});
+
+describe('classify: hints and retried failures', () => {
+  it('a Google Groups refusal in any language is rejected', () => {
+    const text = '連絡しようとしたグループ（libsisimai）が存在しないか、グループにメッセージを投稿する権限がない可能性があります。';
+    assert.deepEqual(classify({ text, provider: 'googlegroups' }), { class: 'block', reason: 'rejected', status: '5.0.918' });
+    assert.equal(classify({ text }).reason, 'onhold'); // without the hint the words name nothing we know
+    assert.equal(classify({ text: 'user unknown', command: 'RCPT', provider: 'googlegroups' }).reason, 'userunknown'); // words win
+  });
+  it('KDDI\'s address-less "User unknown" is its reception filter', () => {
+    assert.equal(classify({ text: '550 : User unknown', replyCode: '550' }).reason, 'filtered');
+    assert.equal(classify({ text: '550 <address@example>: User unknown', replyCode: '550' }).reason, 'userunknown');
+  });
+  it('a 4xx network failure in a failed or delayed report has expired; the same reply to our own client has not', () => {
+    assert.equal(classify({ text: '421 Host not reachable', replyCode: '421', action: 'failed' }).reason, 'expired');
+    assert.equal(classifyReply({ code: 421, enhanced: '', text: 'Host not reachable', remote: true }).reason, 'networkerror');
+  });
 });
