@@ -9,6 +9,7 @@ function printSummary(r: CorpusResult): void {
     `labelled rows      ${r.rows}`,
     `recipient+status   ${r.statusOk}/${r.rows} = ${percent(r.statusOk, r.rows)}%`,
     `  stated codes     ${r.statedOk}/${r.statedRows} = ${percent(r.statedOk, r.statedRows)}% (rows not labelled x.0.9xx)`,
+    `  pseudo codes     ${r.statusOk - r.statedOk}/${r.rows - r.statedRows} = ${percent(r.statusOk - r.statedOk, r.rows - r.statedRows)}% (rows labelled x.0.9xx: no code in the mail)`,
     `reason             ${r.reasonOk}/${r.rows} = ${percent(r.reasonOk, r.rows)}%`,
     `slowest file       ${r.slowest.file} ${r.slowest.ms.toFixed(1)} ms`,
     `max heap growth    ${(r.maxHeapGrowth / 1024 / 1024).toFixed(1)} MiB`,

@@ -1,6 +1,6 @@
 // Runs the report parsers over the labelled bounce corpus (../shared/testdata/bounces) and holds the
-// figures reached as floors. Overall status agreement is capped by sisimai's pseudo-status labels
-// (x.0.9xx, a code it derives from its reason), which the classifier does not emit; see the stated figure.
+// figures reached as floors. Rows whose mail states no code are labelled with sisimai's pseudo status
+// (x.0.9NN, derived from the reason), which the classifier now emits too, so they hang on the reason.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,11 +21,11 @@ test('the recipient is found with the labelled status in at least 98% of rows th
   assert.ok(result.statedOk / result.statedRows >= 0.98, `${result.statedOk}/${result.statedRows}`);
 });
 
-test('recipient and status agree with the labels in at least 77% of all rows (floor reached)', () => {
+test('recipient and status agree with the labels in at least 93% of all rows (floor reached: 380/405)', () => {
   assert.equal(result.rows, 405);
-  assert.ok(result.statusOk / result.rows >= 0.77, `${result.statusOk}/${result.rows}`);
+  assert.ok(result.statusOk / result.rows >= 0.93, `${result.statusOk}/${result.rows}`);
 });
 
-test('the reason agrees with the labels in at least 88% of rows (floor reached)', () => {
-  assert.ok(result.reasonOk / result.rows >= 0.88, `${result.reasonOk}/${result.rows}`);
+test('the reason agrees with the labels in at least 93% of rows (floor reached: 379/405)', () => {
+  assert.ok(result.reasonOk / result.rows >= 0.93, `${result.reasonOk}/${result.rows}`);
 });

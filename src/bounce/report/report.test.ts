@@ -240,3 +240,27 @@ test('deeply nested multiparts stop at the depth limit', async () => {
   const report = await parseReport(Buffer.from(`From: MAILER-DAEMON@example.org\nSubject: Undeliverable\n${body}`));
   assert.ok(['bounce', 'other'].includes(report.kind));
 });
+
+test('a Google Groups refusal is rejected whatever its language, with the pseudo status 5.0.918', async () => {
+  const raw = `From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: alice@example.com
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: cats@googlegroups.com
+Content-Type: text/plain; charset="UTF-8"
+
+グループに投稿できませんでした。
+`;
+  const r = (await parseReport(mail(raw))).recipients[0]!;
+  assert.deepEqual([r.address, r.reason, r.status], ['cats@googlegroups.com', 'rejected', '5.0.918']);
+});
+
+test('a text bounce that states no code gets the pseudo status of its reason', async () => {
+  const raw = `From: MAILER-DAEMON@mx.example.org
+To: alice@example.com
+Subject: Undelivered Mail Returned to Sender
+
+<bob@example.net>: host mx.example.net[192.0.2.1] said: 552 mailbox full
+`;
+  const r = (await parseReport(mail(raw))).recipients[0]!;
+  assert.deepEqual([r.address, r.reason, r.status, r.replyCode], ['bob@example.net', 'mailboxfull', '5.0.922', '552']);
+});
