@@ -9,6 +9,7 @@ import type { Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
 import { composeDsn, type DsnRecipient } from './dsn.js';
 import { dsnWanted, type DsnKind } from './dsn-policy.js';
+import { CoalescedRun } from '../util/coalesce.js';
 
 interface PendingRow {
   rowid: number;
@@ -40,8 +41,7 @@ export interface DsnServiceDeps {
 const BATCH = 200;
 
 export class DsnService {
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly runner = new CoalescedRun(() => this.drain());
   private readonly pending;
   private readonly clear;
 
@@ -59,18 +59,7 @@ export class DsnService {
 
   /** Process pending DSNs soon; calls while running are coalesced into one more pass. */
   wake(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        void this.wake();
-      }
-    });
-    return this.running;
+    return this.runner.wake();
   }
 
   private async drain(): Promise<void> {

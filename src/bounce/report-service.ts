@@ -16,6 +16,7 @@ import { parseReport } from './report/index.js';
 import { ReportMatcher, type ReportMatch } from './report-match.js';
 import type { ParsedReport, ReportRecipient } from './report-types.js';
 import type { ReturnPaths } from './verp.js';
+import { CoalescedRun } from '../util/coalesce.js';
 
 /** Reports are small; a returned original beyond this is not needed to read them. */
 const MAX_REPORT_BYTES = 2 * 1024 * 1024;
@@ -55,8 +56,7 @@ export class ReportService {
   private readonly suppressions;
   private readonly matcher;
   private readonly now: () => number;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly runner = new CoalescedRun(() => this.drain());
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: ReportServiceDeps) {
@@ -84,23 +84,12 @@ export class ReportService {
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    await this.runner.idle();
   }
 
   /** Read pending reports soon; calls while running are coalesced into one more pass. */
   wake(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        void this.wake();
-      }
-    });
-    return this.running;
+    return this.runner.wake();
   }
 
   private async drain(): Promise<void> {
