@@ -22,11 +22,16 @@ import type { Server as HttpsServer } from 'node:https';
 import { startMtaStsServer } from '../auth/mta-sts-server.js';
 import { startDelivery, type RunningDelivery } from './delivery.js';
 import type { Logger } from '../util/log.js';
+import { packageVersion } from '../util/version.js';
+import { ApiKeys } from '../api/keys.js';
+import { startHttp, type RunningHttp } from '../api/server.js';
 import { checkWebhookSecrets } from '../webhooks/config-endpoints.js';
 import { startWebhooks } from '../webhooks/service.js';
 
 export interface RunningServer {
   listeners: SmtpListener[];
+  /** The HTTP API's port, or null when http.enabled is false. */
+  httpPort(): number | null;
   delivery: RunningDelivery;
   close(): Promise<void>;
 }
@@ -66,7 +71,9 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     webhooks.wake();
   };
   let mtaSts: HttpsServer | null = null;
+  let http: RunningHttp | null = null;
   const close = async () => {
+    if (http) await http.close();
     if (mtaSts) await new Promise((resolve) => mtaSts!.close(resolve));
     await webhooks.stop();
     await reports.stop();
@@ -78,13 +85,18 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     if (m.enabled) {
       mtaSts = await startMtaStsServer({ address: m.address, port: m.port, hostname: config.hostname, tlsOptions: () => certificates.serverOptions(), isSendingDomain: (d) => directory.isSendingDomain(d), log });
     }
+    if (config.http.enabled) {
+      const ctx = { config, db, queue, directory, keys: new ApiKeys(db), log, version: packageVersion(),
+        wakeDelivery: () => delivery.scheduler.wake(), ready: () => listeners.every((l) => l.port > 0) };
+      http = await startHttp(ctx);
+    }
   } catch (err) {
     await close();
     throw err;
   }
   for (const l of listeners) log.info({ event: 'listening', listener: l.spec.name, role: l.spec.role, address: l.spec.address, port: l.port }, 'listening');
   if (!config.delivery.enabled) log.warn({ event: 'delivery-disabled' }, 'delivery is disabled (delivery.enabled: false): mail is queued, not sent');
-  return { listeners, delivery, close };
+  return { listeners, delivery, close, httpPort: () => http?.port ?? null };
 }
 
 function serverDeps(config: PetrelConfig, db: Db, directory: StoreDirectory, queue: QueueWriter, certs: CertificateStore, log: Logger): ServerDeps {

@@ -3,6 +3,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { StoreError } from '../store/errors.js';
+import { ZodError } from 'zod';
 
 /** A mistake in how the command was invoked (exit status 2). */
 export class UsageError extends Error {
@@ -16,7 +17,7 @@ export const EXIT_USAGE = 2;
 /** The exit status for an error thrown by a command. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  if (err instanceof UsageError || err instanceof ConfigError) return EXIT_USAGE;
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof ZodError) return EXIT_USAGE; // options fail their schema
   if (err instanceof StoreError && err.code === 'invalid') return EXIT_USAGE;
   return EXIT_RUNTIME;
 }
@@ -28,6 +29,7 @@ export function describeError(err: unknown): string | null {
     const where = err.file === undefined ? '' : ` in ${err.file}`;
     return `petrel: config error${where}: ${oneLine(err.message)}`;
   }
+  if (err instanceof ZodError) return `petrel: ${oneLine(err.issues[0]?.message ?? 'bad options')}`;
   const message = err instanceof Error ? err.message : String(err);
   return `petrel: ${oneLine(message)}`;
 }

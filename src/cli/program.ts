@@ -1,7 +1,7 @@
 // Builds the `petrel` command tree with commander: global --config/--data-dir, one module per group.
 // Usage errors surface as CommanderError (exitOverride) so the caller decides the exit status.
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { registerApiKeyCommands } from './commands/apikey.js';
 import { registerBounceCommands } from './commands/bounce.js';
 import { registerDomainCheck } from './commands/check.js';
 import { registerDkimCommands } from './commands/dkim.js';
@@ -14,6 +14,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerSuppressCommands } from './commands/suppress.js';
 import { registerUserCommands } from './commands/user.js';
+import { packageVersion } from '../util/version.js';
 import { registerWebhookCommands } from './commands/webhook.js';
 
 export function buildProgram(): Command {
@@ -39,15 +40,6 @@ export function buildProgram(): Command {
   registerEventsCommands(program);
   registerStatsCommand(program);
   registerWebhookCommands(program);
+  registerApiKeyCommands(program);
   return program;
-}
-
-function packageVersion(): string {
-  const file = new URL('../../../package.json', import.meta.url);
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return typeof parsed === 'object' && parsed !== null && 'version' in parsed ? String(parsed.version) : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

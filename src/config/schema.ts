@@ -323,6 +323,19 @@ const webhooksSchema = z.strictObject({
   retryHours: positiveInt.max(24 * 30).default(24),
 });
 
+const httpSchema = z.strictObject({
+  /** The HTTP API (/v1), the dashboard (/), /metrics, /healthz and /readyz. */
+  enabled: z.boolean().default(true),
+  address: z.string().refine((value) => isIP(value) !== 0, { error: 'must be an IP address' }).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8025),
+  /** Requests larger than this are refused with 413 (a message with attachments, base64). */
+  bodyLimitBytes: positiveInt.default(40 * 1024 * 1024),
+  /** Environment variable holding the dashboard's admin password (API keys with scope admin also sign in). */
+  adminPasswordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  /** Serve /metrics without an API key (scrapers on a trusted network); otherwise a read key is needed. */
+  publicMetrics: z.boolean().default(true),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -352,6 +365,7 @@ export const configSchema = z.strictObject({
   bounces: bouncesSchema.prefault({}),
   suppression: suppressionSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),
+  http: httpSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

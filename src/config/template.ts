@@ -182,6 +182,15 @@ webhooks:
   timeoutMs: 10000
   retryHours: 24              # a batch failing this long is dropped and recorded
 
+# HTTP: the API (/v1, docs/api.md), the dashboard (/), /metrics, /healthz and /readyz.
+http:
+  enabled: true
+  address: 127.0.0.1
+  port: 8025
+  bodyLimitBytes: 41943040    # 40 MiB: a message with base64 attachments
+  # adminPasswordEnv: PETREL_ADMIN_PASSWORD  # dashboard sign-in password (admin API keys work too)
+  publicMetrics: true         # /metrics without a key; false: a read key is needed
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;

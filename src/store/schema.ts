@@ -170,4 +170,26 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE attempts ADD COLUMN class TEXT;
   ALTER TABLE attempts ADD COLUMN reason TEXT;
   `,
+  // The HTTP API (issue 6): API keys (only a hash of the secret is kept) and idempotent sends.
+  `
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,              -- public part of the key: pk_<id>_<secret>
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,              -- send | read | admin
+    secret_hash TEXT NOT NULL,        -- hex SHA-256 of the secret part (256 random bits: no slow hash needed)
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE TABLE idempotency_keys (
+    api_key TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,       -- SHA-256 of the request body: the same key with another body is a 422
+    message_id TEXT NOT NULL,
+    response TEXT NOT NULL,           -- the JSON answered the first time
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (api_key, key)
+  );
+  CREATE INDEX idempotency_created ON idempotency_keys (created_at);
+  `,
 ];

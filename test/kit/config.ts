@@ -9,6 +9,8 @@ export interface Ports {
   submission: number;
   submissions: number;
   alt: number;
+  /** The HTTP API; 0 (the OS chooses) when not given. */
+  http?: number;
 }
 
 /** Per-test overrides; each section is merged over the defaults below. */
@@ -30,6 +32,7 @@ export interface ConfigOverrides {
   bounces?: Record<string, unknown>;
   suppression?: Record<string, unknown>;
   webhooks?: Record<string, unknown>;
+  http?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -84,6 +87,7 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     ...(o.bounces ? { bounces: o.bounces } : {}),
     ...(o.suppression ? { suppression: o.suppression } : {}),
     ...(o.webhooks ? { webhooks: o.webhooks } : {}),
+    http: { port: ports.http ?? 0, ...o.http },
   };
 }
 

@@ -152,8 +152,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server; see Petrel. e.g. `const p = await startPetrel({ limits: { maxRecipients: 3 } })`. */
 export async function startPetrel(opts: PetrelOptions = {}): Promise<Petrel> {
-  const [mx, submission, submissions, alt] = await freePorts(4);
-  const ports: Ports = { mx: opts.mxPort ?? mx!, submission: submission!, submissions: submissions!, alt: alt! };
+  const [mx, submission, submissions, alt, http] = await freePorts(5);
+  const ports: Ports = { mx: opts.mxPort ?? mx!, submission: submission!, submissions: submissions!, alt: alt!, http: http! };
   const dataDir = mkdtempSync(join(tmpdir(), 'petrel-e2e-'));
   const configPath = join(dataDir, 'petrel.yaml'); // the default path, so admin commands read it too
   writeFileSync(configPath, configYaml(ports, opts));

@@ -1,0 +1,22 @@
+// What route modules get from `petrel serve`: storage, the queue writer, config and a few hooks.
+// One object so a new route module needs no change to the server.
+import type { PetrelConfig } from '../config/schema.js';
+import type { QueueWriter } from '../queue/writer.js';
+import type { Db } from '../store/db.js';
+import type { StoreDirectory } from '../store/directory.js';
+import type { Logger } from '../util/log.js';
+import type { ApiKeys } from './keys.js';
+
+export interface ApiContext {
+  config: PetrelConfig;
+  db: Db;
+  queue: QueueWriter;
+  directory: StoreDirectory;
+  keys: ApiKeys;
+  log: Logger;
+  version: string;
+  /** Look for due mail now (after a queue action). */
+  wakeDelivery(): void;
+  /** Listeners up and storage answering (for /readyz). */
+  ready(): boolean;
+}

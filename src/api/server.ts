@@ -1,0 +1,73 @@
+// The HTTP server of `petrel serve` (fastify): the API under /v1, health, and the OpenAPI document.
+// Every failure a client can cause is a JSON 4xx (errors.ts); fastify's own errors (bad JSON, body
+// too large, unknown route) are mapped to the same shape. Bearer API keys authenticate (keys.ts).
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { ApiContext } from './context.js';
+import { ApiError, errorBody } from './errors.js';
+import { scopeAllows, type ApiScope } from './keys.js';
+import { openApiDocument } from './openapi.js';
+import { registerRoutes, type Caller, type RouteSpec } from './route.js';
+import { allRoutes } from './routes/index.js';
+
+/** Raw RFC 5322 messages may be posted as these. */
+export const RAW_MESSAGE_TYPES = ['message/rfc822', 'text/plain'];
+
+export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = []): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: ctx.config.http.bodyLimitBytes, return503OnClosing: true });
+  app.addContentTypeParser(RAW_MESSAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const routes = [...allRoutes(ctx), ...extra];
+  const document = openApiDocument(routes, { version: ctx.version });
+  app.get('/v1/openapi.json', async () => document);
+  registerRoutes(app, routes, (request, scope) => authenticate(ctx, request, scope));
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.status).send(errorBody(error.code, error.message, error.path));
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.code(status).send(errorBody(clientCode(error), error.message));
+    ctx.log.error({ event: 'api-error', err: error, method: request.method, url: request.url }, 'API request failed');
+    return reply.code(500).send(errorBody('internal', 'internal error; see the server log'));
+  });
+  return app;
+}
+
+/** The caller of a request with the scope a route needs; ApiError 401/403 otherwise. */
+function authenticate(ctx: ApiContext, request: FastifyRequest, scope: ApiScope): Caller {
+  const header = request.headers.authorization ?? '';
+  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (!token) throw new ApiError(401, 'unauthorized', 'send an API key as "Authorization: Bearer pk_..."');
+  const key = ctx.keys.verify(token);
+  if (!key) throw new ApiError(401, 'unauthorized', 'unknown or revoked API key');
+  if (!scopeAllows(key.scope, scope)) throw new ApiError(403, 'forbidden', `this needs a key with scope ${scope} (or admin); this key has ${key.scope}`);
+  return { keyId: key.id, scope: key.scope };
+}
+
+function clientCode(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'payload_too_large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported_media_type';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'invalid_json';
+    default:
+      return error.validation ? 'invalid_request' : 'bad_request';
+  }
+}
+
+export interface RunningHttp {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHttp(ctx: ApiContext): Promise<RunningHttp> {
+  const app = buildApi(ctx);
+  const { address, port } = ctx.config.http;
+  await app.listen({ host: address, port });
+  const bound = app.server.address();
+  const actual = typeof bound === 'object' && bound ? bound.port : port;
+  ctx.log.info({ event: 'listening', listener: 'http', address, port: actual }, 'HTTP API listening');
+  return { port: actual, close: () => app.close() };
+}
