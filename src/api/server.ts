@@ -8,17 +8,22 @@ import { scopeAllows, type ApiScope } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { registerRoutes, type Caller, type RouteSpec } from './route.js';
 import { allRoutes } from './routes/index.js';
+import { sessionKey } from './session.js';
+import { serveDashboard } from './static.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** Raw RFC 5322 messages may be posted as these. */
 export const RAW_MESSAGE_TYPES = ['message/rfc822', 'text/plain'];
 
-export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = []): FastifyInstance {
+export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = [], metrics?: Metrics): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: ctx.config.http.bodyLimitBytes, return503OnClosing: true });
   app.addContentTypeParser(RAW_MESSAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const routes = [...allRoutes(ctx), ...extra];
   const document = openApiDocument(routes, { version: ctx.version });
   app.get('/v1/openapi.json', async () => document);
+  if (metrics) serveMetrics(app, ctx, metrics);
   registerRoutes(app, routes, (request, scope) => authenticate(ctx, request, scope));
+  serveDashboard(app);
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
@@ -36,11 +41,23 @@ export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = []): Fas
 function authenticate(ctx: ApiContext, request: FastifyRequest, scope: ApiScope): Caller {
   const header = request.headers.authorization ?? '';
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  if (!token) throw new ApiError(401, 'unauthorized', 'send an API key as "Authorization: Bearer pk_..."');
-  const key = ctx.keys.verify(token);
+  const key = token ? ctx.keys.verify(token) : sessionKey(ctx, request); // no bearer key: the dashboard's cookie
+  if (!token && !key) throw new ApiError(401, 'unauthorized', 'send an API key as "Authorization: Bearer pk_..." or sign in');
   if (!key) throw new ApiError(401, 'unauthorized', 'unknown or revoked API key');
   if (!scopeAllows(key.scope, scope)) throw new ApiError(403, 'forbidden', `this needs a key with scope ${scope} (or admin); this key has ${key.scope}`);
   return { keyId: key.id, scope: key.scope };
+}
+
+/** GET /metrics (Prometheus text), open or behind a read key (http.publicMetrics); counts every request. */
+function serveMetrics(app: FastifyInstance, ctx: ApiContext, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+  });
+  app.get('/metrics', async (request, reply) => {
+    if (!ctx.config.http.publicMetrics) authenticate(ctx, request, 'read');
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
 }
 
 function clientCode(error: FastifyError): string {
@@ -62,8 +79,8 @@ export interface RunningHttp {
   close(): Promise<void>;
 }
 
-export async function startHttp(ctx: ApiContext): Promise<RunningHttp> {
-  const app = buildApi(ctx);
+export async function startHttp(ctx: ApiContext, metrics?: Metrics): Promise<RunningHttp> {
+  const app = buildApi(ctx, [], metrics);
   const { address, port } = ctx.config.http;
   await app.listen({ host: address, port });
   const bound = app.server.address();

@@ -24,6 +24,7 @@ import type { ClientTimeouts } from '../smtp/client/types.js';
 import { openDatabase, type Db } from '../store/db.js';
 import type { StoreDirectory } from '../store/directory.js';
 import type { Logger } from '../util/log.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface RunningDelivery {
   scheduler: Scheduler;
@@ -32,11 +33,11 @@ export interface RunningDelivery {
 }
 
 /** Start delivery; `db` is the main connection, the scheduler opens its own (synchronous NORMAL). */
-export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, returnPaths: ReturnPaths, log: Logger): RunningDelivery {
+export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, returnPaths: ReturnPaths, log: Logger, metrics?: Metrics): RunningDelivery {
   const d = config.delivery;
   const schedulerDb = openDatabase(db.name, { synchronous: 'NORMAL' });
   const store = new DeliveryStore(schedulerDb, config.dataDir);
-  const resolver = DnsResolver.fromConfig(config.dns);
+  const resolver = DnsResolver.fromConfig(config.dns, metrics?.dnsLookup);
   const ca = d.tls.caFiles.map((file) => readFileSync(file, 'utf8'));
   const mtaSts = d.mtaSts.enabled
     ? new MtaStsPolicies({ resolver, db, log, fetch: httpsPolicyFetcher({ resolver, port: d.mtaSts.port, timeoutMs: d.mtaSts.fetchTimeoutMs, ca }) })
@@ -56,7 +57,7 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
   const dsn = new DsnService({ db, store, queue, hostname: config.hostname, maxLifetimeMs: d.retry.maxLifetimeSeconds * 1000, log });
   const scheduler = new Scheduler({
     store, deliver, retry: d.retry, delayWarningMs: d.delayWarningSeconds * 1000, readySetSize: c.readySetSize,
-    pollIntervalMs: d.pollIntervalMs, log, onDsnPending: () => void dsn.wake(),
+    pollIntervalMs: d.pollIntervalMs, log, onDsnPending: () => void dsn.wake(), ...(metrics ? { onResult: metrics.deliveryResult } : {}),
   });
   if (d.enabled) {
     scheduler.start();

@@ -27,6 +27,7 @@ import { ApiKeys } from '../api/keys.js';
 import { startHttp, type RunningHttp } from '../api/server.js';
 import { checkWebhookSecrets } from '../webhooks/config-endpoints.js';
 import { startWebhooks } from '../webhooks/service.js';
+import { Metrics } from '../metrics/metrics.js';
 
 export interface RunningServer {
   listeners: SmtpListener[];
@@ -48,7 +49,9 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   if (certificates.selfSignedNote) log.warn({ event: 'tls-self-signed' }, certificates.selfSignedNote);
   certificates.watch();
   let afterCommit = () => {};
-  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit() });
+  const metrics = new Metrics({ isSendingDomain: (domain) => directory.isSendingDomain(domain) });
+  metrics.watchQueue(db);
+  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit(), onAccepted: metrics.messageAccepted });
   const returnPaths = new ReturnPaths(loadOrCreateSecretKey(secretKeyPath(config)), {
     mode: config.bounces.returnPath,
     domain: config.bounces.domain,
@@ -58,17 +61,25 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     returnPathMessage: (address: string): string | null => returnPaths.messageIdOf(address),
     refuseSuppressed: config.suppression.mode === 'refuse',
   });
-  const deps = serverDeps(config, db, directory, queue, certificates, log);
+  const deps = { ...serverDeps(config, db, directory, queue, certificates, log), metrics: metrics.smtp };
   const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
-  const delivery = startDelivery(config, db, queue, directory, returnPaths, log);
+  const delivery = startDelivery(config, db, queue, directory, returnPaths, log, metrics);
   const reports = new ReportService({ db, dataDir: config.dataDir, returnPaths, scanMailboxes: config.bounces.scanMailboxes, log });
   reports.start();
   const webhooks = startWebhooks(config, db, log);
-  // A commit may mean due mail, a report to read, and 'accepted' events for the webhooks.
+  metrics.watchWebhooks(() => webhooks.backlog());
+  // A commit may mean due mail, a report to read, and 'accepted' events for the webhooks. One group
+  // commit acknowledges many messages at once: wake them once for all (webhooks.wake() runs a query).
+  let wakeQueued = false;
   afterCommit = () => {
-    delivery.scheduler.wake();
-    void reports.wake();
-    webhooks.wake();
+    if (wakeQueued) return;
+    wakeQueued = true;
+    setImmediate(() => {
+      wakeQueued = false;
+      delivery.scheduler.wake();
+      void reports.wake();
+      void webhooks.wake();
+    });
   };
   let mtaSts: HttpsServer | null = null;
   let http: RunningHttp | null = null;
@@ -88,7 +99,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     if (config.http.enabled) {
       const ctx = { config, db, queue, directory, keys: new ApiKeys(db), log, version: packageVersion(),
         wakeDelivery: () => delivery.scheduler.wake(), ready: () => listeners.every((l) => l.port > 0) };
-      http = await startHttp(ctx);
+      http = await startHttp(ctx, metrics);
     }
   } catch (err) {
     await close();

@@ -20,6 +20,8 @@ export interface DnsResolverOptions {
   maxTtlSeconds: number;
   cacheSize: number;
   now?: () => number;
+  /** Told how long each lookup sent to the servers took, in seconds (metrics). */
+  onLookup?: (type: QueryType, seconds: number) => void;
 }
 
 type Cached = { ok: true; records: Answer[] } | { ok: false; code: 'NXDOMAIN' | 'NODATA' };
@@ -43,13 +45,13 @@ export class DnsResolver implements Resolver {
   }
 
   /** A resolver for the `dns` section of petrel.yaml. */
-  static fromConfig(dns: DnsConfig): DnsResolver {
+  static fromConfig(dns: DnsConfig, onLookup?: DnsResolverOptions['onLookup']): DnsResolver {
     const servers = dns.servers.map((value) => {
       const parsed = parseHostPort(value, 53);
       if (!parsed) throw new Error(`dns.servers: ${JSON.stringify(value)} is not ip or ip:port`);
       return parsed;
     });
-    return new DnsResolver({ ...dns, servers });
+    return new DnsResolver({ ...dns, servers, ...(onLookup ? { onLookup } : {}) });
   }
 
   async mx(name: string): Promise<MxRecord[]> {
@@ -87,7 +89,8 @@ export class DnsResolver implements Resolver {
   }
 
   private async resolveAndCache(qname: string, type: QueryType, key: string): Promise<Answer[]> {
-    const final = await this.chase(qname, type);
+    const started = performance.now();
+    const final = await this.chase(qname, type).finally(() => this.options.onLookup?.(type, (performance.now() - started) / 1000));
     const ttl = Math.min(Math.max(final.ttl, this.options.minTtlSeconds), this.options.maxTtlSeconds);
     if (final.kind === 'negative') {
       this.cache.set(key, { ok: false, code: final.code }, ttl);

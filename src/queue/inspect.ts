@@ -77,6 +77,8 @@ export interface ListOptions {
   state?: string;
   domain?: string;
   direction?: Direction;
+  /** Only messages older than this one (received_at, id): a page after it (the API's cursor). */
+  before?: { receivedAt: number; id: string };
 }
 
 type MessageRow = {
@@ -170,6 +172,10 @@ function listFilter(opts: ListOptions): { where: string; params: unknown[] } {
   if (opts.direction !== undefined) {
     clauses.push('direction = ?');
     params.push(opts.direction);
+  }
+  if (opts.before !== undefined) {
+    clauses.push('(received_at, id) < (?, ?)');
+    params.push(opts.before.receivedAt, opts.before.id);
   }
   const recipient: string[] = [];
   if (opts.state !== undefined) {

@@ -2,12 +2,13 @@
 // delivery one job (message × domain) at a time, and writes every result back (src/queue/decide.ts
 // holds the retry and bounce rules). Deferred mail costs nothing until due: one indexed query per tick.
 // A delivery in progress when the process dies is found 'active' at start and tried again.
+import type { Classification } from '../bounce/classes.js';
 import type { DeliveryJob, Deliver, RecipientResult } from '../delivery/job.js';
 import type { Logger } from '../util/log.js';
 import type { RetryPolicy } from './backoff.js';
 import { attemptRow, decide } from './decide.js';
 import { consequences } from './delivery-events.js';
-import type { DeliveryStore, DueRecipient, ResultRow, StoredMessage } from './delivery-store.js';
+import type { DeliveryStore, DueRecipient, RecipientUpdate, ResultRow, StoredMessage } from './delivery-store.js';
 
 /** Results are written together once this many wait, or after this long. */
 const RESULT_BATCH = 512;
@@ -24,6 +25,8 @@ export interface SchedulerOptions {
   now?: () => number;
   /** Called after results were written that left DSNs to send. */
   onDsnPending?: () => void;
+  /** Told of every result as it is recorded (metrics); must be cheap and must not throw. */
+  onResult?: (result: RecipientResult, update: RecipientUpdate, classification: Classification, message: StoredMessage) => void;
 }
 
 export class Scheduler {
@@ -134,6 +137,7 @@ export class Scheduler {
         delayWarningMs: this.opts.delayWarningMs,
       });
       const { classification, event, suppress } = consequences(result, update, { address: row.address, sender: message.envelope.sender });
+      this.opts.onResult?.(result, update, classification, message);
       const attempt = result.attempt.skipped ? null : attemptRow(job.messageId, result, update, classification);
       this.results.push({ update, attempt, event, suppress });
     }

@@ -7,7 +7,7 @@ import type { Db } from '../store/db.js';
 import { BodyAccumulator } from './body.js';
 import { COMMIT_WORKER_SCRIPT, CommitThread } from './commit-thread.js';
 import { GroupCommit } from './group-commit.js';
-import { prepareStoredIds, type Direction } from './message-rows.js';
+import { directionOf, prepareStoredIds, type Direction } from './message-rows.js';
 import { QueuedMessageWriter } from './message-writer.js';
 import { QueueIdGenerator } from './queue-id.js';
 import { ensureSpoolDirectory } from './spool.js';
@@ -20,6 +20,8 @@ export interface QueueWriterOptions {
   memoryBodyLimit?: number;
   /** Called after each message is durable, e.g. to wake the delivery scheduler. */
   onCommit?: (id: string) => void;
+  /** Called after each message is durable, with its direction (for metrics). */
+  onAccepted?: (envelope: Envelope, direction: Direction) => void;
 }
 
 /**
@@ -36,12 +38,14 @@ export class QueueWriter implements MessageSink {
   private readonly spoolDir: string;
   private readonly memoryBodyLimit: number;
   private readonly onCommit: ((id: string) => void) | undefined;
+  private readonly onAccepted: QueueWriterOptions['onAccepted'];
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(db: Db, dataDir: string, opts: QueueWriterOptions = {}) {
     this.memoryBodyLimit = opts.memoryBodyLimit ?? DEFAULT_MEMORY_BODY_LIMIT;
     this.onCommit = opts.onCommit;
+    this.onAccepted = opts.onAccepted;
     if (!Number.isSafeInteger(this.memoryBodyLimit) || this.memoryBodyLimit < 0) {
       throw new RangeError(`queue: memoryBodyLimit must be a non-negative integer, got ${this.memoryBodyLimit}`);
     }
@@ -82,6 +86,7 @@ export class QueueWriter implements MessageSink {
       const stored = await body.finish();
       await this.group.submit({ id, envelope, body: stored, ...(direction ? { direction } : {}) });
       this.onCommit?.(id);
+      this.onAccepted?.(envelope, direction ?? directionOf(envelope));
       return id;
     } catch (error) {
       body.discard(); // the rows were not written, so the spool file must go too

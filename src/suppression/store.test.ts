@@ -111,6 +111,18 @@ describe('SuppressionStore', () => {
     assert.deepEqual(addresses({ limit: 2, afterAddress: 'a@one.test' }), ['b@one.test', 'c@two.test']);
   });
 
+  it('pages exactly with an (address, scope) cursor when an address has several scopes', () => {
+    s.addMany([
+      { address: 'a@x.test', reason: 'manual' },
+      { address: 'a@x.test', scope: 'one.test', reason: 'manual' },
+      { address: 'a@x.test', scope: 'two.test', reason: 'manual' },
+      { address: 'b@x.test', reason: 'manual' },
+    ]);
+    const keys = (q: Parameters<SuppressionStore['list']>[0]) => s.list(q).map((e) => `${e.address}/${e.scope}`);
+    assert.deepEqual(keys({ limit: 2, afterAddress: 'a@x.test', afterScope: '' }), ['a@x.test/one.test', 'a@x.test/two.test']);
+    assert.deepEqual(keys({ limit: 2, afterAddress: 'a@x.test', afterScope: 'two.test' }), ['b@x.test/']);
+  });
+
   it('addMany rolls back every entry when one is invalid', () => {
     assert.equal(storeErrorCode(() => s.addMany([{ address: 'ok@x.test', reason: 'manual' }, { address: 'bad', reason: 'manual' }])), 'invalid');
     assert.equal(s.count(), 0);

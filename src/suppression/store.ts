@@ -1,6 +1,7 @@
 // The suppression list: addresses we no longer send to, globally or for one sending domain.
 // Throws StoreError('invalid') for bad addresses, scopes, reasons and times; SQLite errors pass through.
 import type { BounceClass } from '../bounce/classes.js';
+import type { NewEvent } from '../events/types.js';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
 import { normalizeAddress, normalizeDomain } from '../store/names.js';
@@ -46,6 +47,8 @@ export interface ListQuery {
   limit: number;
   /** A cursor: only addresses sorting after this one. */
   afterAddress?: string;
+  /** With afterAddress: also that address's entries in scopes sorting after this one (exact paging). */
+  afterScope?: string;
 }
 
 interface Row {
@@ -178,7 +181,8 @@ export class SuppressionStore {
       const pattern = `%${q.search.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
       args.push(pattern, pattern);
     }
-    if (q.afterAddress !== undefined) (where.push('address > ?'), args.push(q.afterAddress.toLowerCase()));
+    if (q.afterAddress !== undefined && q.afterScope !== undefined) (where.push('(address, scope) > (?, ?)'), args.push(q.afterAddress.toLowerCase(), q.afterScope));
+    else if (q.afterAddress !== undefined) (where.push('address > ?'), args.push(q.afterAddress.toLowerCase()));
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.db.prepare(`SELECT * FROM suppressions ${filter} ORDER BY address, scope LIMIT ?`).all(...args, q.limit);
     return (rows as Row[]).map(toEntry);
@@ -221,6 +225,18 @@ function toEntry(r: Row): SuppressionEntry {
     sourceMessage: r.source_message,
     createdAt: r.created_at,
     expiresAt: r.expires_at,
+  };
+}
+
+/** The `unsubscribed` event an unsubscribe entry added by hand (`source`: cli, api) is recorded with. */
+export function unsubscribedEvent(entry: SuppressionEntry, now: number, source: string): NewEvent {
+  return {
+    at: now,
+    type: 'unsubscribed',
+    recipient: entry.address,
+    sendingDomain: entry.scope === '' ? null : entry.scope,
+    reason: 'unsubscribe',
+    data: { source, ...(entry.detail === null ? {} : { note: entry.detail }) },
   };
 }
 

@@ -5,7 +5,9 @@ import { EventStore } from '../events/store.js';
 import { EVENT_TYPES, type EventType, type StoredEvent } from '../events/types.js';
 import type { Db } from '../store/db.js';
 
-export type WebhookOrigin = 'cli' | 'config';
+/** Who made the endpoint: `petrel webhook add`, the HTTP API, or the config file. */
+export type WebhookOrigin = 'cli' | 'api' | 'config';
+const ORIGINS: readonly string[] = ['cli', 'api', 'config'];
 
 export interface Webhook {
   id: string;
@@ -81,6 +83,12 @@ export class WebhookStore {
     this.db.prepare('UPDATE webhooks SET events = ? WHERE id = ?').run(JSON.stringify(events), id);
   }
 
+  /** Point an endpoint at a new URL, keeping its cursor; its failure state is cleared so it is tried now. */
+  setUrl(id: string, url: string): void {
+    const sql = `UPDATE webhooks SET url = ?, failing_since = NULL, failures = 0, next_attempt_at = NULL, last_error = NULL WHERE id = ?`;
+    this.db.prepare(sql).run(url, id);
+  }
+
   /** False when there was no such endpoint. */
   remove(id: string): boolean {
     return this.db.prepare('DELETE FROM webhooks WHERE id = ?').run(id).changes > 0;
@@ -131,5 +139,5 @@ export class WebhookStore {
 }
 
 function fromRow(row: Row): Webhook {
-  return { ...row, origin: row.origin === 'config' ? 'config' : 'cli', events: JSON.parse(row.events) as EventType[] };
+  return { ...row, origin: ORIGINS.includes(row.origin) ? row.origin : 'cli', events: JSON.parse(row.events) as EventType[] };
 }

@@ -1,8 +1,16 @@
 // Every route module of the API, in the order they appear in the OpenAPI document.
 import type { ApiContext } from '../context.js';
 import type { RouteSpec } from '../route.js';
+import { domainRoutes } from './domains.js';
+import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
+import { messageRoutes } from './messages.js';
+import { queueRoutes } from './queue.js';
+import { sessionRoutes } from './session.js';
+import { statsRoutes } from './stats.js';
+import { suppressionRoutes } from './suppressions.js';
+import { webhookRoutes } from './webhooks.js';
 
 export function allRoutes(ctx: ApiContext): RouteSpec[] {
-  return [...healthRoutes(ctx)];
+  return [...healthRoutes(ctx), ...sessionRoutes(ctx), ...messageRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx), ...statsRoutes(ctx), ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx)];
 }

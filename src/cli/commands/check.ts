@@ -2,12 +2,13 @@
 // Prints the findings, then exits 1 (one line on stderr) when any finding fails; unknown does not fail.
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { domainToCheck } from '../../auth/domain-setup.js';
 import { contextFromConfig } from '../../auth/health/context.js';
 import { activeDkimKeys } from '../../auth/health/dkim.js';
 import { checkDomain, type DomainToCheck } from '../../auth/health/domain-check.js';
 import { hasFailure, renderJson, renderReport, type DomainReport } from '../../auth/health/report.js';
 import { DnsResolver } from '../../dns/resolver.js';
-import { getDomain, listDomains, requireDomainName } from '../../store/domains.js';
+import { listDomains } from '../../store/domains.js';
 import type { Db } from '../../store/db.js';
 import { configFor, withDatabase } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -30,20 +31,13 @@ export function registerDomainCheck(program: Command): void {
       const flags = checkOptions.parse(raw);
       if ((name === undefined) === !flags.all) throw new UsageError('give a domain name or --all (not both)');
       const config = configFor(command);
-      const targets = await withDatabase(config, (db) => (flags.all ? sendingDomains(db) : [namedDomain(db, name!)]));
+      const targets = await withDatabase(config, (db) => (flags.all ? sendingDomains(db) : [domainToCheck(db, name!)]));
       const ctx = contextFromConfig(config, DnsResolver.fromConfig(config.dns));
       const reports: DomainReport[] = [];
       for (const target of targets) reports.push(await checkDomain(ctx, target));
       process.stdout.write(flags.json ? renderJson(reports) : render(reports));
       if (hasFailure(reports)) throw new Error(`domain check failed for ${failedNames(reports)}`);
     });
-}
-
-/** A named domain; one not in the domains table is checked as if we received mail for it. */
-function namedDomain(db: Db, input: string): DomainToCheck {
-  const name = requireDomainName(input);
-  const record = getDomain(db, name);
-  return { name, receives: record?.local ?? true, dkimKeys: activeDkimKeys(db, name) };
 }
 
 function sendingDomains(db: Db): DomainToCheck[] {

@@ -2,12 +2,10 @@
 // and the DNS records to publish for them. Bad names exit 2, duplicates and unknown domains exit 1.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ensureActiveKeys, listDkimKeys, type DkimAlgorithm, type DkimKey } from '../../auth/dkim-keys.js';
-import { domainRecords, formatPolicyComment, formatZone } from '../../auth/records.js';
-import type { PetrelConfig } from '../../config/schema.js';
-import type { Db } from '../../store/db.js';
-import { addDomain, getDomain, listDomains, removeDomain, requireDomainName, type DomainFlags, type DomainRecord } from '../../store/domains.js';
-import { StoreError } from '../../store/errors.js';
+import type { DkimAlgorithm } from '../../auth/dkim-keys.js';
+import { addDomainWithKeys, domainRecordsFor } from '../../auth/domain-setup.js';
+import { formatPolicyComment, formatZone } from '../../auth/records.js';
+import { listDomains, removeDomain, requireDomainName, type DomainRecord } from '../../store/domains.js';
 import { configFor, withDatabase } from '../context.js';
 import { formatTable, formatTime, yesNo } from '../io.js';
 
@@ -37,7 +35,7 @@ export function registerDomainCommands(program: Command): void {
       const chosen = none ? { local: true, sending: true, catchAll: false } : flags;
       const config = configFor(command);
       const algorithms: DkimAlgorithm[] = !flags.dkim ? [] : flags.ed25519 ? ['rsa-sha256', 'ed25519-sha256'] : ['rsa-sha256'];
-      const { added, keys } = await withDatabase(config, (db) => addWithKeys(db, config.dataDir, name, chosen, algorithms));
+      const { added, keys } = await withDatabase(config, (db) => addDomainWithKeys(db, config.dataDir, name, chosen, algorithms));
       process.stdout.write(`added domain ${added.name} (${describeFlags(added)})\n`);
       for (const k of keys) process.stdout.write(`created DKIM key ${k.selector} (${k.algorithm}), active; see \`petrel domain records ${added.name}\`\n`);
     });
@@ -49,7 +47,7 @@ export function registerDomainCommands(program: Command): void {
       const { json } = recordsOptions.parse(raw);
       const name = requireDomainName(input);
       const config = configFor(command);
-      const records = await withDatabase(config, (db) => recordsFor(db, config, name));
+      const records = await withDatabase(config, (db) => domainRecordsFor(db, config, name));
       process.stdout.write(json ? JSON.stringify(records, null, 2) + '\n' : formatZone(records) + formatPolicyComment(config.hostname, name));
     });
   domain
@@ -67,22 +65,6 @@ export function registerDomainCommands(program: Command): void {
       await withDatabase(configFor(command), (db) => removeDomain(db, name));
       process.stdout.write(`removed domain ${name}\n`);
     });
-}
-
-/** The domain and, when it sends, its first DKIM keys, in one transaction. */
-function addWithKeys(db: Db, dataDir: string, name: string, flags: DomainFlags, algorithms: DkimAlgorithm[]) {
-  return db.transaction(() => {
-    const added = addDomain(db, name, flags);
-    const keys: DkimKey[] = added.sending && algorithms.length > 0 ? ensureActiveKeys(db, dataDir, added.name, algorithms) : [];
-    return { added, keys };
-  })();
-}
-
-function recordsFor(db: Db, config: PetrelConfig, name: string) {
-  const domain = getDomain(db, name);
-  if (domain === null) throw new StoreError('not-found', `no domain ${name}`);
-  const sources = config.delivery.sources.map((s) => s.address);
-  return domainRecords({ domain: name, hostname: config.hostname, local: domain.local, keys: listDkimKeys(db, name), sources });
 }
 
 function describeFlags(domain: DomainRecord): string {

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { EventStore } from '../../events/store.js';
 import { CSV_HEADER, entryToCsv, importSuppressions } from '../../suppression/csv.js';
-import { SUPPRESSION_REASONS, SuppressionStore, type SuppressionEntry } from '../../suppression/store.js';
+import { SUPPRESSION_REASONS, SuppressionStore, unsubscribedEvent, type SuppressionEntry } from '../../suppression/store.js';
 import { configFor, withDatabase } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatTable, formatTime } from '../io.js';
@@ -73,7 +73,7 @@ function registerAdd(suppress: Command): void {
       const entries = addresses.map((address) => ({ address, scope: o.scope, reason: o.reason, detail: o.note, expiresAt, at: now }));
       const results = await withDatabase(configFor(command), (db) => {
         const done = new SuppressionStore(db).addMany(entries, now);
-        if (o.reason === 'unsubscribe') new EventStore(db).append(done.map(({ entry }) => unsubscribedEvent(entry, now)));
+        if (o.reason === 'unsubscribe') new EventStore(db).append(done.map(({ entry }) => unsubscribedEvent(entry, now, 'cli')));
         return done;
       });
       for (const { entry, outcome } of results) process.stdout.write(addedLine(entry, outcome));
@@ -85,17 +85,6 @@ function expiryTime(text: string, reasonName: string, now: number): number {
   const at = /^\d{4}-\d\d-\d\d/.test(text) ? parseIso(text, '--expires') : now + parseDuration(text, '--expires');
   if (at <= now) throw new UsageError('--expires: that time has passed');
   return at;
-}
-
-function unsubscribedEvent(entry: SuppressionEntry, now: number) {
-  return {
-    at: now,
-    type: 'unsubscribed' as const,
-    recipient: entry.address,
-    sendingDomain: entry.scope === '' ? null : entry.scope,
-    reason: 'unsubscribe',
-    data: { source: 'cli', ...(entry.detail === null ? {} : { note: entry.detail }) },
-  };
 }
 
 function addedLine(e: SuppressionEntry, outcome: 'added' | 'updated' | 'kept'): string {

@@ -3,12 +3,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { PetrelConfig } from '../../config/schema.js';
-import { configEndpointId, configSecrets } from '../../webhooks/config-endpoints.js';
-import { buildRequest, postJson, testEvent } from '../../webhooks/request.js';
-import { sealWebhookSecret, secretResolver } from '../../webhooks/secrets.js';
-import { userAgent } from '../../webhooks/service.js';
-import { generateSecret } from '../../webhooks/signature.js';
-import { newWebhookId, parseEventTypes, WebhookStore, type Webhook } from '../../webhooks/store.js';
+import { createWebhook, requireHttpUrl, testWebhook, WebhookAdminError, webhookView, type WebhookView } from '../../webhooks/admin.js';
+import { parseEventTypes, WebhookStore } from '../../webhooks/store.js';
 import { configFor, withDatabase } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatTable, formatTime } from '../io.js';
@@ -25,17 +21,12 @@ export function registerWebhookCommands(program: Command): void {
     .option('--from-start', 'send every stored event, not only those from now on')
     .action(async (url: string, raw: unknown, command: Command) => {
       const options = addOptions.parse(raw);
-      const target = requireHttpUrl(url);
+      const target = usage(() => requireHttpUrl(url));
       const events = options.events === undefined ? [] : eventTypes(options.events);
       const config = configFor(command);
-      const id = newWebhookId();
-      const secret = generateSecret();
-      const sealed = sealWebhookSecret(config.dataDir, id, secret);
-      await withDatabase(config, (db) => {
-        const store = new WebhookStore(db);
-        const cursor = options.fromStart ? 0 : store.events.lastId();
-        store.add({ id, url: target, secret: sealed, events, origin: 'cli', createdAt: Date.now(), cursor });
-      });
+      const { id, secret } = await withDatabase(config, (db) =>
+        createWebhook(config, db, { url: target, events, fromStart: options.fromStart, origin: 'cli' }),
+      );
       process.stdout.write(`added webhook ${id} -> ${target}\nsecret: ${secret}\n(shown once: store it now)\n`);
     });
   webhook
@@ -46,7 +37,7 @@ export function registerWebhookCommands(program: Command): void {
       const { json } = listOptions.parse(raw);
       const views = await withDatabase(configFor(command), (db) => {
         const store = new WebhookStore(db);
-        return store.all().map((w) => view(w, store.backlog(w)));
+        return store.all().map((w) => webhookView(w, store.backlog(w)));
       });
       process.stdout.write(json ? `${JSON.stringify(views, null, 2)}\n` : table(views));
     });
@@ -67,27 +58,20 @@ export function registerWebhookCommands(program: Command): void {
 async function runTest(config: PetrelConfig, id: string): Promise<void> {
   const endpoint = await withDatabase(config, (db) => new WebhookStore(db).get(id));
   if (endpoint === null) throw new Error(`no webhook with id ${id}`);
-  const secret = secretResolver(config.dataDir, configSecrets(config.webhooks.endpoints))(endpoint);
-  if (secret === null) {
-    const named = config.webhooks.endpoints.find((e) => configEndpointId(e.url) === id)?.secretEnv;
-    throw new Error(named ? `environment variable ${named} is not set` : `the secret of webhook ${id} cannot be read`);
-  }
-  const now = Date.now();
-  const outcome = await postJson(buildRequest(endpoint, [testEvent(now)], secret, now, userAgent()), config.webhooks.timeoutMs);
+  const outcome = await testWebhook(config, endpoint);
   if (!outcome.ok && outcome.status === null) throw new Error(`webhook ${id}: ${outcome.error}`);
   process.stdout.write(`HTTP ${outcome.status}\n`);
   if (!outcome.ok) throw new Error(`webhook ${id} answered HTTP ${outcome.status}, not 2xx`);
 }
 
-function requireHttpUrl(text: string): string {
-  let url: URL;
+/** A bad URL is a usage mistake (exit 2). */
+function usage<T>(f: () => T): T {
   try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`"${text}" is not a URL`);
+    return f();
+  } catch (err) {
+    if (err instanceof WebhookAdminError) throw new UsageError(err.message);
+    throw err;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`"${text}": only http and https URLs`);
-  return url.href;
 }
 
 function eventTypes(text: string) {
@@ -96,27 +80,6 @@ function eventTypes(text: string) {
   } catch (err) {
     throw new UsageError(`--events: ${(err as Error).message}`);
   }
-}
-
-interface WebhookView {
-  id: string;
-  url: string;
-  origin: string;
-  events: string[];
-  cursor: number;
-  backlog: number;
-  failures: number;
-  failingSince: string | null;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-}
-
-function view(w: Webhook, backlog: number): WebhookView {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    id: w.id, url: w.url, origin: w.origin, events: w.events, cursor: w.cursor, backlog, failures: w.failures,
-    failingSince: iso(w.failingSince), nextAttemptAt: iso(w.nextAttemptAt), lastError: w.lastError,
-  };
 }
 
 function table(views: WebhookView[]): string {

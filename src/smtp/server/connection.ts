@@ -59,10 +59,12 @@ export class SmtpConnection {
     else this.greet();
   }
 
+  private readonly closeListener = (): void => this.onClose();
+
   private attach(socket: Socket): void {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.o.log.debug({ err: err.message }, 'socket error'));
-    socket.on('close', () => this.onClose());
+    socket.on('close', this.closeListener);
     socket.on('timeout', () => this.onTimeout());
   }
 
@@ -267,7 +269,7 @@ export class SmtpConnection {
     this.lines.take(); // RFC 3207 §4.2 / CVE-2011-0411: nothing pipelined before the handshake counts
     const raw = this.socket;
     raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
+    raw.off('close', this.closeListener); // only ours: the listener releases its connection count on this close
     raw.removeAllListeners('timeout');
     raw.setTimeout(0);
     this.timeoutMs = 0;

@@ -47,6 +47,8 @@ export interface ServerDeps {
   auth: { mechanisms: readonly string[]; maxFailures: number; failureDelayMs: number };
   authLimiter: AuthFailureLimiter;
   connections: ConnectionCounter;
+  /** Told of every session that opens and closes (Prometheus metrics); optional. */
+  metrics?: { opened(role: ListenerRole): void; closed(role: ListenerRole): void };
   log: Logger;
 }
 
@@ -112,9 +114,11 @@ export class SmtpListener {
     }
     connections.add(ip);
     this.mine++;
+    this.deps.metrics?.opened(this.spec.role);
     socket.once('close', () => {
       connections.remove(ip);
       this.mine--;
+      this.deps.metrics?.closed(this.spec.role);
     });
     if (this.spec.role === 'submissions') this.acceptTls(socket);
     else this.startSession(socket, null);
