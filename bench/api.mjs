@@ -49,13 +49,15 @@ const petrel = await startPetrelApi({ keep: opts.keep });
 let failed = false;
 try {
   console.log(`Petrel pid ${petrel.pid}, data ${petrel.dataDir}; body ${body.length} bytes of JSON`);
-  console.log('conns   requests   req/s    p50 ms  p99 ms  max ms   2xx      non-2xx  errors  queued  CPU s');
+  console.log('conns   requests   req/s    p50 ms  p99 ms  max ms   2xx      non-2xx  errors  queued  Petrel CPU ms/req  client CPU s');
   for (const connections of opts.connections.split(',').map(Number)) {
     const before = queuedMessages(petrel.dataDir);
     const cpuBefore = treeCpuSeconds([petrel.pid]);
+    const clientBefore = process.cpuUsage();
     const r = await run(petrel, connections, Number(opts.requests), Number(opts.seconds));
     const queued = queuedMessages(petrel.dataDir) - before;
     const cpu = treeCpuSeconds([petrel.pid]) - cpuBefore;
+    const client = process.cpuUsage(clientBefore);
     const ok = r['2xx'];
     const durable = queued === ok;
     failed ||= !durable || r.errors > 0 || r.non2xx > 0;
@@ -64,7 +66,8 @@ try {
       String(connections).padEnd(7), String(r.requests.total).padEnd(10), rate.toFixed(0).padEnd(8),
       String(r.latency.p50).padEnd(7), String(r.latency.p99).padEnd(7), String(r.latency.max).padEnd(8),
       String(ok).padEnd(8), String(r.non2xx).padEnd(8), String(r.errors).padEnd(7),
-      `${queued}${durable ? '' : ' (!= 2xx)'}`.padEnd(7), cpu.toFixed(1),
+      `${queued}${durable ? '' : ' (!= 2xx)'}`.padEnd(7), ((cpu * 1000) / (r.requests.total || 1)).toFixed(2).padEnd(17),
+      ((client.user + client.system) / 1e6).toFixed(1),
     ].join(' '));
   }
 } finally {

@@ -24,7 +24,9 @@ export function errorBody(code: string, message: string, path?: string): ErrorBo
 /** A 400 for the first issue of a failed parse; `where` is body, query or params. */
 export function invalid(where: string, error: ZodError): ApiError {
   const issue = error.issues[0];
-  const path = [where, ...(issue?.path ?? []).map(String)].join('.');
+  // An unknown key's issue has the object's path; name the key itself, so the client sees which one.
+  const unknown = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+  const path = [where, ...(issue?.path ?? []).map(String), ...unknown].join('.');
   return new ApiError(400, 'invalid_request', issue ? `${path}: ${issue.message}` : `invalid ${where}`, path);
 }
 

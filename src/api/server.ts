@@ -1,7 +1,7 @@
 // The HTTP server of `petrel serve` (fastify): the API under /v1, health, and the OpenAPI document.
 // Every failure a client can cause is a JSON 4xx (errors.ts); fastify's own errors (bad JSON, body
 // too large, unknown route) are mapped to the same shape. Bearer API keys authenticate (keys.ts).
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiContext } from './context.js';
 import { ApiError, errorBody } from './errors.js';
 import { scopeAllows, type ApiScope } from './keys.js';
@@ -16,7 +16,16 @@ import type { Metrics } from '../metrics/metrics.js';
 export const RAW_MESSAGE_TYPES = ['message/rfc822', 'text/plain'];
 
 export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = [], metrics?: Metrics): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: ctx.config.http.bodyLimitBytes, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.config.http.bodyLimitBytes,
+    return503OnClosing: true,
+    // Errors fastify raises before routing (a malformed URL, an over-long path parameter) get our shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void (reply as FastifyReply).code(status).send(errorBody('bad_request', error.message));
+    },
+  });
   app.addContentTypeParser(RAW_MESSAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const routes = [...allRoutes(ctx), ...extra];
   const document = openApiDocument(routes, { version: ctx.version });

@@ -164,14 +164,14 @@ describe('HTTP API: domains, suppressions, webhooks', () => {
     await rejects('POST', '/v1/domains', {}, 'body.name');
     await rejects('POST', '/v1/domains', { name: 'x.test', local: 'yes' }, 'body.local');
     await rejects('POST', '/v1/domains', { name: 'x.test', dkim: 'dsa' }, 'body.dkim');
-    await rejects('POST', '/v1/domains', { name: 'x.test', bogus: 1 }, 'body');
+    await rejects('POST', '/v1/domains', { name: 'x.test', bogus: 1 }, 'body.bogus');
     await rejects('POST', '/v1/domains', [1, 2], 'body');
     await rejects('GET', '/v1/domains?limit=0', undefined, 'query.limit');
     await rejects('GET', '/v1/domains?limit=501', undefined, 'query.limit');
     await rejects('GET', '/v1/domains?limit=abc', undefined, 'query.limit');
     await rejects('GET', '/v1/domains?cursor=!!!', undefined, 'query.cursor');
     await rejects('GET', '/v1/domains?cursor=bnVsbA', undefined, 'query.cursor');
-    await rejects('GET', '/v1/domains?bogus=1', undefined, 'query');
+    await rejects('GET', '/v1/domains?bogus=1', undefined, 'query.bogus');
     await rejects('DELETE', '/v1/domains/not%20a%20domain', undefined, 'params.name');
     const [status, res] = await call('POST', '/v1/domains', { body: '{"name": ' });
     assert.equal(status, 400);
@@ -245,7 +245,7 @@ describe('HTTP API: domains, suppressions, webhooks', () => {
     await rejects('POST', '/v1/suppressions', { address: 'a@b.test', expiresAt: '2001-01-01T00:00:00Z' }, 'body.expiresAt');
     await rejects('POST', '/v1/suppressions', { address: 'a@b.test', expiresAt: 'tomorrow' }, 'body.expiresAt');
     await rejects('POST', '/v1/suppressions', { address: 'a@b.test', note: 'x'.repeat(5000) }, 'body.note');
-    await rejects('POST', '/v1/suppressions', { address: 'a@b.test', extra: true }, 'body');
+    await rejects('POST', '/v1/suppressions', { address: 'a@b.test', extra: true }, 'body.extra');
     await rejects('GET', '/v1/suppressions?reason=spam', undefined, 'query.reason');
     await rejects('GET', '/v1/suppressions?scope=bad%20scope', undefined, 'query.scope');
     await rejects('GET', '/v1/suppressions?cursor=WyJhIl0', undefined, 'query.cursor');
@@ -306,7 +306,7 @@ describe('HTTP API: domains, suppressions, webhooks', () => {
     await rejects('POST', '/v1/webhooks', { url: `${hookBase}/x`, events: ['nope'] }, 'body.events.0');
     await rejects('POST', '/v1/webhooks', { url: `${hookBase}/x`, events: 'delivered' }, 'body.events');
     await rejects('POST', '/v1/webhooks', { url: `${hookBase}/x`, fromStart: 'yes' }, 'body.fromStart');
-    await rejects('POST', '/v1/webhooks', { url: `${hookBase}/x`, secret: 'mine' }, 'body');
+    await rejects('POST', '/v1/webhooks', { url: `${hookBase}/x`, secret: 'mine' }, 'body.secret');
     await rejects('PATCH', '/v1/webhooks/wh_x', { url: 'ftp://x' }, 'body.url');
     await rejects('GET', '/v1/webhooks?cursor=abc', undefined, 'query.cursor');
     await rejects('POST', `/v1/webhooks/${'x'.repeat(90)}/test`, undefined, 'params.id');

@@ -138,7 +138,7 @@ describe('API: messages, events, queue, stats', () => {
     const cases: Array<[unknown, number, string | undefined]> = [
       [{ ...ok, to: 'not-an-address' }, 400, 'body.to.0'],
       [{ ...ok, attachments: [{ filename: 'a', content: '%%%' }] }, 400, 'body.attachments.0.content'],
-      [{ ...ok, surprise: true }, 400, 'body'],
+      [{ ...ok, surprise: true }, 400, 'body.surprise'],
       [{ ...ok, to: [] }, 400, 'body.to'],
       [{ ...ok, to: 42 }, 400, 'body.to'],
       [{ ...ok, subject: ['x'] }, 400, 'body.subject'],
