@@ -12,6 +12,7 @@ const USAGE = `usage: node bench/api.mjs [options]     (npm run bench:api -- [op
   --connections LIST   concurrent HTTP connections, one run each (default 10,50,100)
   --requests N         requests per run (default 20000)
   --seconds S          stop a run after S seconds even if requests remain (default 60)
+  --warmup N           requests sent first and not reported, so the JIT has compiled the path (default 3000)
   --keep               keep the temporary data directory and log
   -h, --help           this text
 
@@ -23,6 +24,7 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '10,50,100' },
     requests: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '3000' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -49,6 +51,7 @@ const petrel = await startPetrelApi({ keep: opts.keep });
 let failed = false;
 try {
   console.log(`Petrel pid ${petrel.pid}, data ${petrel.dataDir}; body ${body.length} bytes of JSON`);
+  if (Number(opts.warmup) > 0) await run(petrel, 50, Number(opts.warmup), Number(opts.seconds));
   console.log('conns   requests   req/s    p50 ms  p99 ms  max ms   2xx      non-2xx  errors  queued  Petrel CPU ms/req  client CPU s');
   for (const connections of opts.connections.split(',').map(Number)) {
     const before = queuedMessages(petrel.dataDir);

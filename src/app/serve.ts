@@ -61,7 +61,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     returnPathMessage: (address: string): string | null => returnPaths.messageIdOf(address),
     refuseSuppressed: config.suppression.mode === 'refuse',
   });
-  const deps = { ...serverDeps(config, db, directory, queue, certificates, log), metrics: metrics.smtp };
+  const deps = serverDeps(config, db, directory, queue, certificates, log, metrics);
   const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
   const delivery = startDelivery(config, db, queue, directory, returnPaths, log, metrics);
   const reports = new ReportService({ db, dataDir: config.dataDir, returnPaths, scanMailboxes: config.bounces.scanMailboxes, log });
@@ -110,7 +110,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   return { listeners, delivery, close, httpPort: () => http?.port ?? null };
 }
 
-function serverDeps(config: PetrelConfig, db: Db, directory: StoreDirectory, queue: QueueWriter, certs: CertificateStore, log: Logger): ServerDeps {
+function serverDeps(config: PetrelConfig, db: Db, directory: StoreDirectory, queue: QueueWriter, certs: CertificateStore, log: Logger, metrics: Metrics): ServerDeps {
   const { limits, auth } = config;
   const authenticator = new StoreAuthenticator(db, config.dataDir, auth);
   return {
@@ -118,7 +118,7 @@ function serverDeps(config: PetrelConfig, db: Db, directory: StoreDirectory, que
     directory,
     authenticator,
     sink: queue,
-    inbound: inboundChecks(config),
+    inbound: inboundChecks(config, metrics),
     tlsOptions: () => certs.serverOptions(),
     limits: {
       maxLineLength: limits.maxLineLength,
@@ -136,16 +136,17 @@ function serverDeps(config: PetrelConfig, db: Db, directory: StoreDirectory, que
     },
     authLimiter: new AuthFailureLimiter(auth.maxFailuresPerIp, auth.failureWindowSeconds * 1000),
     connections: new ConnectionCounter(),
+    metrics: metrics.smtp,
     log,
   };
 }
 
 /** SPF/DKIM/DMARC for the MX role, as `inbound` configures them; null when turned off. */
-function inboundChecks(config: PetrelConfig): MailauthInbound | null {
+function inboundChecks(config: PetrelConfig, metrics: Metrics): MailauthInbound | null {
   const { inbound } = config;
   if (!inbound.checks) return null;
   const policy = { authservId: inbound.authservId ?? config.hostname, rejectDmarc: inbound.rejectDmarc, rejectSpfFail: inbound.rejectSpfFail };
-  return new MailauthInbound(policy, mailauthResolver(DnsResolver.fromConfig(config.dns)));
+  return new MailauthInbound(policy, mailauthResolver(DnsResolver.fromConfig(config.dns, metrics.dnsLookup)));
 }
 
 function listenerSpec(config: PetrelConfig, l: PetrelConfig['listeners'][number]): ListenerSpec {

@@ -120,6 +120,15 @@ export class Metrics {
     });
   }
 
+  /** A metric must never fail the delivery or acceptance it counts: a failing lookup labels "other". */
+  private sendingDomainOrFalse(domain: string): boolean {
+    try {
+      return this.isSendingDomain(domain);
+    } catch {
+      return false;
+    }
+  }
+
   private domainLabel(sender: string): string {
     const now = Date.now();
     if (now - this.domainCacheAt > DOMAIN_CACHE_MS || this.domainCache.size >= DOMAIN_CACHE_MAX) {
@@ -128,7 +137,7 @@ export class Metrics {
     }
     return senderLabel(sender, (domain) => {
       let known = this.domainCache.get(domain);
-      if (known === undefined) this.domainCache.set(domain, (known = this.isSendingDomain(domain)));
+      if (known === undefined) this.domainCache.set(domain, (known = this.sendingDomainOrFalse(domain)));
       return known;
     });
   }
