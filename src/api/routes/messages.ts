@@ -11,7 +11,8 @@ import { rfc5322Date } from '../../smtp/server/received.js';
 import type { Envelope } from '../../smtp/server/ports.js';
 import { TraceWriter } from '../../smtp/server/trace-writer.js';
 import type { Db } from '../../store/db.js';
-import { composeMessage, headerAddresses, messageInput, parseMailbox, recipientsOf, toCrlf, withoutBcc, type MessageInput } from '../compose.js';
+import { ComposePool } from '../compose-pool.js';
+import { headerAddresses, messageInput, parseMailbox, recipientsOf, toCrlf, withoutBcc, type MessageInput } from '../compose.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { IdempotencyStore, requestHash } from '../idempotency.js';
@@ -57,6 +58,7 @@ type SendResult = z.infer<typeof sendResult>;
 export function messageRoutes(ctx: ApiContext) {
   const keys = new IdempotencyStore(ctx.db);
   const events = new EventStore(ctx.db);
+  const composer = new ComposePool(); // MailComposer on the other core
   return [
     route({
       method: 'POST', url: '/v1/messages', scope: 'send', tag: 'messages',
@@ -72,7 +74,7 @@ export function messageRoutes(ctx: ApiContext) {
         if (!raw && (query.from !== undefined || query.to !== undefined)) {
           throw new ApiError(400, 'invalid_request', 'query: ?from= and ?to= go with a raw message (message/rfc822)', 'query');
         }
-        const draft = raw ? rawDraft(raw, query) : jsonDraft(body as MessageInput, ctx.config.hostname);
+        const draft = raw ? rawDraft(raw, query) : jsonDraft(body as MessageInput, ctx.config.hostname, composer);
         checkDraft(ctx, draft);
         const key = idempotencyKey(request);
         const idempotency = key === null ? null : { key, hash: requestHash({ raw, json: raw ? null : request.body, query }) };
@@ -119,11 +121,11 @@ function listPosition(cursor: string): { receivedAt: number; id: string } {
   return { receivedAt, id };
 }
 
-function jsonDraft(input: MessageInput, hostname: string): Draft {
+function jsonDraft(input: MessageInput, hostname: string, composer: ComposePool): Draft {
   return {
     sender: input.from.address,
     recipients: recipientsOf(input),
-    build: (id) => composeMessage(input, { messageId: `<${id}@${hostname}>`, date: new Date() }),
+    build: (id) => composer.compose(input, { messageId: `<${id}@${hostname}>`, date: new Date() }),
     ...(input.tags ? { tags: input.tags } : {}),
     ...(input.metadata ? { metadata: input.metadata } : {}),
   };
