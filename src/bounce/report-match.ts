@@ -2,6 +2,8 @@
 // names the message for sure (its MAC was checked at RCPT); without one, our Received id in the
 // returned headers does. A report recipient is matched by address, or, when the message had a single
 // recipient, to that one (forwarded or redacted addresses). Unmatched reports change nothing.
+import { labelsOf } from '../events/types.js';
+import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import type { ParsedReport, ReportRecipient } from './report-types.js';
 
@@ -15,6 +17,8 @@ export interface MatchedRecipient {
 export interface ReportMatch {
   messageId: string;
   sender: string;
+  /** The message's tags and metadata (API sends), for the events. */
+  labels: Record<string, unknown>;
   /** The report's recipients, each with the message's recipient it is about, or null. */
   recipients: Array<{ report: ReportRecipient; recipient: MatchedRecipient | null }>;
 }
@@ -24,7 +28,7 @@ export class ReportMatcher {
   private readonly recipients;
 
   constructor(db: Db) {
-    this.message = db.prepare(`SELECT sender FROM messages WHERE id = ? AND direction = 'outbound'`);
+    this.message = db.prepare(`SELECT sender, envelope FROM messages WHERE id = ? AND direction = 'outbound'`);
     this.recipients = db.prepare(
       `SELECT r.idx, r.address,
               (SELECT a.local_ip FROM attempts a WHERE a.message_id = r.message_id AND a.idx = r.idx
@@ -37,13 +41,14 @@ export class ReportMatcher {
   match(report: ParsedReport, taggedId: string | null): ReportMatch | null {
     const candidates = taggedId ? [taggedId] : report.original.petrelIds;
     for (const id of candidates) {
-      const row = this.message.get(id) as { sender: string } | undefined;
+      const row = this.message.get(id) as { sender: string; envelope: string } | undefined;
       if (!row) continue;
       const rows = this.recipients.all(id) as MatchedRecipient[];
       const listed = report.recipients.map((r) => ({ report: r, recipient: pick(rows, r) }));
       // A complaint with the complainer redacted is about the message's only recipient, if it had one.
       const sole = listed.length === 0 && report.kind === 'complaint' && rows.length === 1 ? [{ report: anonymous(rows[0]!), recipient: rows[0]! }] : [];
-      return { messageId: id, sender: row.sender, recipients: [...listed, ...sole] };
+      const labels = labelsOf(JSON.parse(row.envelope) as Envelope);
+      return { messageId: id, sender: row.sender, labels, recipients: [...listed, ...sole] };
     }
     return null;
   }

@@ -158,7 +158,7 @@ export class ReportService {
         text: r.diagnostic || null,
         class: r.class,
         reason: r.reason,
-        data: { source: 'report', report: reportId, ...(r.action ? { action: r.action } : {}), ...(report.feedbackType ? { feedbackType: report.feedbackType } : {}) },
+        data: { source: 'report', report: reportId, ...(r.action ? { action: r.action } : {}), ...(report.feedbackType ? { feedbackType: report.feedbackType } : {}), ...match.labels },
       });
       // Only addresses we actually sent this message to are ever suppressed.
       const entry = recipient ? suppressionFor(type, r, report) : null;

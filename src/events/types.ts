@@ -38,3 +38,11 @@ export interface StoredEvent extends Required<Omit<NewEvent, 'data'>> {
   id: number;
   data: Record<string, unknown>;
 }
+
+/** The tags and metadata of a message (API sends), for an event's data; {} when it has none. */
+export function labelsOf(envelope: { tags?: string[] | undefined; metadata?: Record<string, string> | undefined }): Record<string, unknown> {
+  return {
+    ...(envelope.tags && envelope.tags.length > 0 ? { tags: envelope.tags } : {}),
+    ...(envelope.metadata && Object.keys(envelope.metadata).length > 0 ? { metadata: envelope.metadata } : {}),
+  };
+}

@@ -26,7 +26,7 @@ export interface DeliveryConsequences {
 export function consequences(
   result: RecipientResult,
   update: RecipientUpdate,
-  recipient: { address: string; sender: string },
+  recipient: { address: string; sender: string; labels?: Record<string, unknown> },
 ): DeliveryConsequences {
   const { outcome, attempt } = result;
   const classification = classifyOutcome(result, update);
@@ -47,7 +47,7 @@ export function consequences(
         enhanced: outcome.enhanced || null,
         text: outcome.text,
         ...(type === 'delivered' ? {} : { class: classification.class, reason: classification.reason }),
-        data: { route: attempt.route, attempt: update.countsAsAttempt ? 1 : 0, ...(attempt.tls ? { tls: attempt.tls } : {}) },
+        data: { route: attempt.route, attempt: update.countsAsAttempt ? 1 : 0, ...(attempt.tls ? { tls: attempt.tls } : {}), ...recipient.labels },
       };
   const suppress =
     update.state === 'bounced' && outcome.remote && suppresses(classification)

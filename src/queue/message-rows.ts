@@ -3,6 +3,7 @@
 // SQLite error throws and rolls the whole batch back.
 import { looksTagged } from '../bounce/verp.js';
 import { prepareEventInsert } from '../events/store.js';
+import { labelsOf } from '../events/types.js';
 import { SuppressionStore } from '../suppression/store.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
@@ -59,7 +60,8 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
           recipient: rcpt.address,
           sender: envelope.sender,
           sendingDomain,
-          ...(entry ? { reason: entry.reason, data: { scope: entry.scope } } : {}),
+          reason: entry?.reason ?? null,
+          data: { ...(entry ? { scope: entry.scope } : {}), ...labelsOf(envelope) },
         });
       });
     }

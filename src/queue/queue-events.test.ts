@@ -134,3 +134,11 @@ test('an expired recipient gets an expired event of class expired, and no suppre
   assert.deepEqual([c.event?.class, c.event?.reason], ['expired', 'expired']);
   assert.equal(c.suppress, null);
 });
+
+test('tags and metadata of an API send ride along in its events', async () => {
+  await enqueue({ recipients: [{ address: 'bob@example.net' }], tags: ['welcome'], metadata: { user: '7' } });
+  assert.deepEqual(events.list()[0]!.data, { tags: ['welcome'], metadata: { user: '7' } });
+  const r = result(250, '2.0.0', 'ok');
+  const c = consequences(r, update('M', 'delivered', r), { address: 'bob@example.net', sender: 'a@example.org', labels: { tags: ['welcome'] } });
+  assert.deepEqual(c.event?.data?.tags, ['welcome']);
+});

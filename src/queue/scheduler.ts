@@ -9,6 +9,7 @@ import type { RetryPolicy } from './backoff.js';
 import { attemptRow, decide } from './decide.js';
 import { consequences } from './delivery-events.js';
 import type { DeliveryStore, DueRecipient, RecipientUpdate, ResultRow, StoredMessage } from './delivery-store.js';
+import { labelsOf } from '../events/types.js';
 
 /** Results are written together once this many wait, or after this long. */
 const RESULT_BATCH = 512;
@@ -136,7 +137,7 @@ export class Scheduler {
         retry: this.opts.retry,
         delayWarningMs: this.opts.delayWarningMs,
       });
-      const { classification, event, suppress } = consequences(result, update, { address: row.address, sender: message.envelope.sender });
+      const { classification, event, suppress } = consequences(result, update, { address: row.address, sender: message.envelope.sender, labels: labelsOf(message.envelope) });
       this.opts.onResult?.(result, update, classification, message);
       const attempt = result.attempt.skipped ? null : attemptRow(job.messageId, result, update, classification);
       this.results.push({ update, attempt, event, suppress });

@@ -87,6 +87,7 @@ describe('API: messages, events, queue, stats', () => {
       ['bob@example.net', 'queued', 0, []], ['carol@example.net', 'queued', 0, []],
     ]);
     assert.deepEqual(got.body.events.map((e: any) => e.type), ['accepted', 'accepted']);
+    assert.deepEqual(got.body.events[0].data, { tags: ['reports'], metadata: { customer: '42' } }, 'events (and webhooks) carry them');
   });
 
   test('a raw message: envelope from the query, or from its headers (Bcc removed)', async () => {

@@ -21,7 +21,8 @@ import { decodeCursor, page, pageQuery } from './admin-common.js';
 import { publicDetail, publicSummary } from './message-views.js';
 
 /** The envelope of API mail: Petrel's Envelope plus the caller's tags and metadata (kept in its JSON). */
-export type ApiEnvelope = Envelope & { tags?: string[]; metadata?: Record<string, string> };
+/** Envelope carries tags and metadata itself now; the name stays for the route's readers. */
+export type ApiEnvelope = Envelope;
 
 /** A send request before it is queued; build() gets the queue id for the Message-ID. */
 interface Draft {

@@ -62,6 +62,9 @@ export interface Envelope {
   role: ListenerRole | 'local';
   listener: string; // "address:port" of the listener, or the local source (e.g. "dsn", "cli")
   receivedAt: number; // ms since epoch
+  /** Labels and key/values an API client attached (POST /v1/messages); carried into its events. */
+  tags?: string[];
+  metadata?: Record<string, string>;
 }
 
 /** Streams one message body to storage; `commit` resolves only once it is durable (fsync). */
