@@ -58,13 +58,16 @@ export function parseEventTypes(text: string): EventType[] {
 
 export class WebhookStore {
   readonly events: EventStore;
+  private readonly allRows;
 
   constructor(private readonly db: Db) {
     this.events = new EventStore(db);
+    // The dispatcher reads every endpoint on each wake (once per group commit): prepare it once.
+    this.allRows = db.prepare(`SELECT ${COLUMNS} FROM webhooks ORDER BY created_at, id`);
   }
 
   all(): Webhook[] {
-    return (this.db.prepare(`SELECT ${COLUMNS} FROM webhooks ORDER BY created_at, id`).all() as Row[]).map(fromRow);
+    return (this.allRows.all() as Row[]).map(fromRow);
   }
 
   get(id: string): Webhook | null {

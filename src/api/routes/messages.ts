@@ -19,6 +19,7 @@ import { IdempotencyStore, requestHash } from '../idempotency.js';
 import { route, type Caller } from '../route.js';
 import { decodeCursor, page, pageQuery } from './admin-common.js';
 import { publicDetail, publicSummary } from './message-views.js';
+import type { Statement } from 'better-sqlite3';
 
 /** The envelope of API mail: Petrel's Envelope plus the caller's tags and metadata (kept in its JSON). */
 /** Envelope carries tags and metadata itself now; the name stays for the route's readers. */
@@ -233,8 +234,13 @@ async function claim(ctx: ApiContext, keys: IdempotencyStore, apiKey: string, id
 }
 
 /** The recipients' states as the commit left them (suppressed ones were marked in that transaction). */
+// Read after every send: prepared once per connection, not per request.
+const recipientStates = new WeakMap<Db, Statement>();
+
 function sendResultOf(db: Db, id: string): SendResult {
-  const rows = db.prepare('SELECT address, state FROM recipients WHERE message_id = ? ORDER BY idx').all(id) as Array<{ address: string; state: string }>;
+  let statement = recipientStates.get(db);
+  if (!statement) recipientStates.set(db, (statement = db.prepare('SELECT address, state FROM recipients WHERE message_id = ? ORDER BY idx')));
+  const rows = statement.all(id) as Array<{ address: string; state: string }>;
   return { id, recipients: rows.map((r) => ({ address: r.address, status: r.state === 'suppressed' ? 'suppressed' : 'queued' })) };
 }
 

@@ -59,12 +59,6 @@ const tailOptions = z.object({
   max: count('max').optional(),
 });
 
-function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'bad options');
-  return parsed.data;
-}
-
 export function registerEventsCommands(program: Command): void {
   const events = program.command('events').description('the event log: deliveries, bounces, complaints, suppressions');
   events
@@ -78,7 +72,7 @@ export function registerEventsCommands(program: Command): void {
     .option('--limit <n>', 'how many events to show', '100')
     .option('--json', 'print one JSON object per line')
     .action(async (raw: unknown, command: Command) => {
-      const o = parseOptions(listOptions, raw);
+      const o = listOptions.parse(raw);
       const query = {
         limit: o.limit,
         ...(o.since === undefined ? {} : { since: parsePastTime(o.since, '--since') }),
@@ -98,7 +92,7 @@ export function registerEventsCommands(program: Command): void {
     .option('--json', 'print one JSON object per line')
     .addOption(new Option('--max <n>', 'exit after this many events').hideHelp())
     .action(async (raw: unknown, command: Command) => {
-      const o = parseOptions(tailOptions, raw);
+      const o = tailOptions.parse(raw);
       const types = parseTypes(o.type);
       await withDatabase(configFor(command), (db) => followUntilSignal(db, { ...o, types }));
     });

@@ -31,12 +31,6 @@ const addOptions = z.object({
 const scopeOptions = z.object({ scope: z.string().optional() });
 const importOptions = z.object({ scope: z.string().optional(), reason: reason.optional() });
 
-function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'bad options');
-  return parsed.data;
-}
-
 export function registerSuppressCommands(program: Command): void {
   const suppress = program.command('suppress').description('the suppression list: addresses we no longer send to');
   suppress
@@ -48,7 +42,7 @@ export function registerSuppressCommands(program: Command): void {
     .option('--limit <n>', 'how many entries to show', '100')
     .option('--json', 'print the entries as JSON')
     .action(async (raw: unknown, command: Command) => {
-      const o = parseOptions(listOptions, raw);
+      const o = listOptions.parse(raw);
       const { json, ...query } = o;
       const entries = await withDatabase(configFor(command), (db) => new SuppressionStore(db).list(query));
       process.stdout.write(json ? `${JSON.stringify(entries.map(toJson), null, 2)}\n` : entryTable(entries));
@@ -67,7 +61,7 @@ function registerAdd(suppress: Command): void {
     .option('--note <text>', 'a note kept with the entry')
     .option('--expires <when>', 'manual entries only: lift it after a duration (30d) or at an ISO time')
     .action(async (addresses: string[], raw: unknown, command: Command) => {
-      const o = parseOptions(addOptions, raw);
+      const o = addOptions.parse(raw);
       const now = Date.now();
       const expiresAt = o.expires === undefined ? null : expiryTime(o.expires, o.reason, now);
       const entries = addresses.map((address) => ({ address, scope: o.scope, reason: o.reason, detail: o.note, expiresAt, at: now }));
@@ -99,7 +93,7 @@ function registerRemove(suppress: Command): void {
     .description('lift the suppression of addresses (the global entry, or the one of --scope)')
     .option('--scope <domain>', 'the entry for this sending domain (default: the global one)')
     .action(async (addresses: string[], raw: unknown, command: Command) => {
-      const { scope } = parseOptions(scopeOptions, raw);
+      const { scope } = scopeOptions.parse(raw);
       const removed = await withDatabase(configFor(command), (db) => {
         const store = new SuppressionStore(db);
         return db.transaction(() => addresses.map((a) => store.remove(a, scope)))();
@@ -117,7 +111,7 @@ function registerTransfer(suppress: Command): void {
     .option('--scope <domain>', 'scope of rows without a scope column (default: global)')
     .option('--reason <reason>', 'reason of rows without a reason (default: manual)')
     .action(async (file: string, raw: unknown, command: Command) => {
-      const o = parseOptions(importOptions, raw);
+      const o = importOptions.parse(raw);
       const defaults = { ...(o.scope === undefined ? {} : { scope: o.scope }), ...(o.reason === undefined ? {} : { reason: o.reason }) };
       const result = await withDatabase(configFor(command), (db) =>
         importSuppressions(new SuppressionStore(db), createReadStream(file), defaults),
@@ -131,7 +125,7 @@ function registerTransfer(suppress: Command): void {
     .description('write the list as CSV (to stdout without a file)')
     .option('--scope <domain>', 'only entries for this sending domain ("" for the global ones)')
     .action(async (file: string | undefined, raw: unknown, command: Command) => {
-      const { scope } = parseOptions(scopeOptions, raw);
+      const { scope } = scopeOptions.parse(raw);
       await withDatabase(configFor(command), (db) => exportTo(file, new SuppressionStore(db).iterate(scope)));
     });
 }
