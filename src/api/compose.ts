@@ -60,7 +60,14 @@ const headerName = z
 
 /** The JSON body of POST /v1/messages. */
 export const messageInput = z.strictObject({
-  from: mailbox,
+  /** Optional when `identity` or `pool` says who sends (then its address is used, this display name kept). */
+  from: mailbox.optional(),
+  /** Send from this identity (src/identities), or from the least-used member of this pool with room today. */
+  identity: z.string().min(1).max(64).optional(),
+  pool: z.string().min(1).max(64).optional(),
+  /** Sticky keys: later messages with the same thread or contact leave from the same identity. */
+  thread: z.string().min(1).max(200).optional(),
+  contact: z.string().min(1).max(320).optional(),
   to: mailboxes,
   cc: mailboxes.optional(),
   bcc: mailboxes.optional(),

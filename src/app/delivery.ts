@@ -25,16 +25,33 @@ import { openDatabase, type Db } from '../store/db.js';
 import type { StoreDirectory } from '../store/directory.js';
 import type { Logger } from '../util/log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { contextFromConfig } from '../auth/health/context.js';
+import { EventStore } from '../events/store.js';
+import { RelayCredentials } from '../identities/relay-auth.js';
+import { IdentityStore } from '../identities/store.js';
+import { ShapingActionStore } from '../pacing/actions.js';
+import { SendGate } from '../pacing/gate.js';
+import { IdentityDelivery } from '../pacing/identity-delivery.js';
+import { Reactions } from '../pacing/reactions.js';
+import type { ShapingPort } from '../pacing/shaping-port.js';
+import { BlocklistWatch } from '../reputation/blocklist-watch.js';
+import { ReputationMonitor } from '../reputation/monitor.js';
+import { secretKeyPath } from '../store/paths.js';
+import { loadOrCreateSecretKey } from '../store/seal.js';
+import { processClock, type Clock } from '../util/clock.js';
+import { shapingPort } from './shaping.js';
 
 export interface RunningDelivery {
   scheduler: Scheduler;
   dsn: DsnService;
+  gate: SendGate;
   close(): Promise<void>;
 }
 
 /** Start delivery; `db` is the main connection, the scheduler opens its own (synchronous NORMAL). */
 export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, returnPaths: ReturnPaths, log: Logger, metrics?: Metrics): RunningDelivery {
   const d = config.delivery;
+  const clock = processClock();
   const schedulerDb = openDatabase(db.name, { synchronous: 'NORMAL' });
   const store = new DeliveryStore(schedulerDb, config.dataDir);
   const resolver = DnsResolver.fromConfig(config.dns, metrics?.dnsLookup);
@@ -52,12 +69,16 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
     global: c.global, perDestination: c.perDestination, messagesPerConnection: c.messagesPerConnection,
     recipientsPerTransaction: c.recipientsPerTransaction, deadFailures: d.deadDestinationFailures, deadBackoffMs: d.deadBackoffSeconds * 1000,
     maxReceivedHeaders: d.maxReceivedHeaders,
-  }, log, Date.now, jobSigner(new DkimSigner(db, config.dataDir), log), (id, sender) => returnPaths.for(id, sender));
-  const deliver = createDeliverer({ router, local: new LocalDelivery(directory, queue, d.maxReceivedHeaders), remote, log });
+  }, log, clock, jobSigner(new DkimSigner(db, config.dataDir), log), (id, sender) => returnPaths.for(id, sender));
+  const local = new LocalDelivery(directory, queue, d.maxReceivedHeaders);
+  const plain = createDeliverer({ router, local, remote, log });
+  const shaping = shapingPort(config);
+  const sending = startSending({ config, db: schedulerDb, resolver, router, local, remote, plain, shaping, clock, log, helo, isLocalDomain: (name) => directory.isLocalDomain(name) });
+  const deliver = sending.deliver;
   const dsn = new DsnService({ db, store, queue, hostname: config.hostname, maxLifetimeMs: d.retry.maxLifetimeSeconds * 1000, log });
   const scheduler = new Scheduler({
     store, deliver, retry: d.retry, delayWarningMs: d.delayWarningSeconds * 1000, readySetSize: c.readySetSize,
-    pollIntervalMs: d.pollIntervalMs, log, onDsnPending: () => void dsn.wake(), ...(metrics ? { onResult: metrics.deliveryResult } : {}),
+    pollIntervalMs: d.pollIntervalMs, log, now: clock, onDsnPending: () => void dsn.wake(), ...(metrics ? { onResult: metrics.deliveryResult } : {}),
   });
   if (d.enabled) {
     scheduler.start();
@@ -66,13 +87,72 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
   // A rotated DKIM key takes over by itself once DNS shows it (`petrel dkim activate` does it at once).
   const activator = new DkimActivator({ db, resolver, retireDays: config.dkim.retireDays, log });
   activator.start();
+  if (d.enabled) sending.start();
   return {
     scheduler,
     dsn,
+    gate: sending.gate,
     close: async () => {
       activator.stop();
+      await sending.stop();
       await scheduler.close();
       schedulerDb.close();
+    },
+  };
+}
+
+interface SendingDeps {
+  config: PetrelConfig;
+  db: Db;
+  resolver: DnsResolver;
+  router: Router;
+  local: LocalDelivery;
+  remote: RemoteDelivery;
+  plain: ReturnType<typeof createDeliverer>;
+  shaping: ShapingPort;
+  clock: Clock;
+  log: Logger;
+  helo: string;
+  isLocalDomain: (domain: string) => boolean;
+}
+
+/** Identities, pacing and reputation (src/identities, src/pacing, src/reputation) around delivery. */
+function startSending(s: SendingDeps) {
+  const { config, db, clock, log } = s;
+  const sending = config.sending;
+  const store = new IdentityStore(db, loadOrCreateSecretKey(secretKeyPath(config)));
+  const actions = new ShapingActionStore(db);
+  const events = new EventStore(db);
+  const gate = new SendGate(db, store, actions, {
+    domainCaps: new Map(sending.domainCaps.map((c) => [c.domain, c])),
+    sourceCaps: new Map(sending.sourceCaps.map((c) => [c.address, c])),
+    timeZone: sending.timeZone, jitter: sending.jitter, pausedRecheckMs: sending.pausedRecheckSeconds * 1000,
+  }, clock);
+  const r = sending.reputation;
+  const monitor = new ReputationMonitor({
+    db, store, thresholds: r, intervalMs: r.checkIntervalSeconds * 1000, clock, log,
+    onPause: () => gate.invalidate(), onSignal: (identity, reason) => reactions.holdRamp(identity, reason),
+  });
+  const reactions = new Reactions({ db, gate, actions, events, shaping: s.shaping, clock, log, poke: (name) => monitor.poke(name) });
+  const heloOf = new Map(config.delivery.sources.map((src) => [src.address, src.helo ?? s.helo]));
+  const delivery = new IdentityDelivery({
+    gate, router: s.router, local: s.local, remote: s.remote, credentials: new RelayCredentials(store), shaping: s.shaping, reactions, events, clock,
+    isLocalDomain: s.isLocalDomain, heloFor: (address) => heloOf.get(address) ?? s.helo, fallback: s.plain,
+  });
+  const watch = new BlocklistWatch({
+    db, store, ctx: contextFromConfig(config, s.resolver), sharedSources: config.delivery.sources.map((src) => src.address),
+    intervalMs: r.blocklistIntervalSeconds * 1000, clock, log, onPause: () => gate.invalidate(),
+  });
+  return {
+    gate,
+    deliver: delivery.deliver,
+    start: () => {
+      monitor.start();
+      watch.start();
+    },
+    stop: async () => {
+      monitor.stop();
+      await watch.stop();
     },
   };
 }

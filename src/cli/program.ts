@@ -16,6 +16,8 @@ import { registerSuppressCommands } from './commands/suppress.js';
 import { registerUserCommands } from './commands/user.js';
 import { packageVersion } from '../util/version.js';
 import { registerWebhookCommands } from './commands/webhook.js';
+import { registerIdentityCommands } from './commands/identity.js';
+import { registerPoolCommands } from './commands/pool.js';
 
 export function buildProgram(): Command {
   const program = new Command('petrel')
@@ -41,5 +43,7 @@ export function buildProgram(): Command {
   registerStatsCommand(program);
   registerWebhookCommands(program);
   registerApiKeyCommands(program);
+  registerIdentityCommands(program);
+  registerPoolCommands(program);
   return program;
 }

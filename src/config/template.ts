@@ -191,6 +191,29 @@ http:
   # adminPasswordEnv: PETREL_ADMIN_PASSWORD  # dashboard sign-in password (admin API keys work too)
   publicMetrics: true         # /metrics without a key; false: a read key is needed
 
+# Sending identities (petrel identity, docs/sending.md): caps shared by all identities of a domain or
+# source IP, pacing jitter, and the reputation rules that pause an identity on their own.
+sending:
+  timeZone: UTC               # days of domainCaps and sourceCaps (identities have --time-zone)
+  jitter: 0.3                 # a minimum gap is stretched by up to 30 % at random
+  pausedRecheckSeconds: 3600  # a paused identity's mail is looked at again this often
+  domainCaps: []              # e.g. [{ domain: outreach.example, daily: 300, hourly: 60 }]
+  sourceCaps: []              # e.g. [{ address: 192.0.2.10, daily: 5000 }]
+  reputation:
+    checkIntervalSeconds: 60
+    hardBounceRate: 0.03      # pause above 3 % hard bounces in 24 h ...
+    hardBounceMinSends: 50    # ... over at least 50 sends
+    complaintWarnRate: 0.001  # warn above 0.1 % complaints
+    complaintPauseRate: 0.003 # pause above 0.3 % (Gmail's bulk-sender line) ...
+    complaintMinSends: 0      # ... over any volume
+    blocklistIntervalSeconds: 21600  # sending domains and source IPs on the checks.* lists every 6 h; 0: never
+
+# Provider shaping and automation rules (docs/shaping.md): the shipped data/shaping.yaml, or your own.
+shaping:
+  enabled: true
+  # rulesFile: /etc/petrel/shaping.yaml
+  # overrides: { providers: [{ name: google, messagesPerMinutePerSource: 20 }] }
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;

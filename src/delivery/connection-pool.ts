@@ -48,7 +48,7 @@ export class SessionOpener {
   }
 
   private options(route: RemoteRoute, host: TargetHost, tls: TargetHost['tls']): ConnectOptions {
-    const source = this.pickSource(host.ip);
+    const source = route.source ?? this.pickSource(host.ip);
     return {
       host: host.ip,
       port: host.port,

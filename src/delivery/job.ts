@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Outcome } from '../smtp/client/types.js';
 import type { Envelope } from '../smtp/server/ports.js';
+import type { Via } from './route.js';
 
 export interface JobRecipient {
   idx: number; // position in the envelope (recipients.idx)
@@ -18,6 +19,8 @@ export interface DeliveryJob {
   envelope: Envelope;
   size: number;
   recipients: JobRecipient[];
+  /** The sending identity the message leaves through (src/identities), when it has one. */
+  identity?: string;
   /** Opens the stored body (RFC 5322 message with CRLF line ends). */
   body: () => Readable;
   /** Reads the body into memory, once, when it is stored in the database (small messages). */
@@ -28,7 +31,7 @@ export interface DeliveryJob {
 export interface AttemptInfo {
   startedAt: number;
   durationMs: number;
-  route: 'mx' | 'smarthost' | 'transport' | 'local';
+  route: Via | 'local';
   mx?: string; // the host name we talked to
   ip?: string;
   port?: number;
@@ -44,6 +47,8 @@ export interface RecipientResult {
   idx: number;
   outcome: Outcome;
   attempt: AttemptInfo;
+  /** Not sent: the identity's cap, pace, pause or a suspension holds it until `until` (src/pacing). */
+  wait?: { until: number; reason: string; identity: string };
 }
 
 /** Delivery of a job; resolves with one result per recipient and never rejects. */

@@ -29,6 +29,8 @@ interface Pending {
 
 interface Destination {
   key: string;
+  /** Connections allowed: perDestination, or the provider's shaping rule for this route. */
+  maxConnections: number;
   queue: Pending[];
   connections: number;
   failures: number;
@@ -57,6 +59,7 @@ export class RemoteDelivery {
 
   deliver(route: RemoteRoute, job: DeliveryJob): Promise<RecipientResult[]> {
     const dest = this.destinationFor(route.key);
+    dest.maxConnections = Math.min(this.limits.perDestination, route.limits?.connections ?? Infinity);
     if (dest.pausedUntil > this.now()) return Promise.resolve(pausedResults(job, dest, this.now(), route.via));
     return new Promise((resolve) => {
       dest.queue.push({ job, route, resolve });
@@ -67,7 +70,7 @@ export class RemoteDelivery {
   private destinationFor(key: string): Destination {
     let dest = this.destinations.get(key);
     if (!dest) {
-      dest = { key, queue: [], connections: 0, failures: 0, pausedUntil: 0 };
+      dest = { key, maxConnections: this.limits.perDestination, queue: [], connections: 0, failures: 0, pausedUntil: 0 };
       this.destinations.set(key, dest);
     }
     return dest;
@@ -75,7 +78,7 @@ export class RemoteDelivery {
 
   /** Start connections while jobs outnumber them and the limits allow. */
   private pump(dest: Destination): void {
-    while (dest.queue.length > dest.connections && dest.connections < this.limits.perDestination && this.connections < this.limits.global) {
+    while (dest.queue.length > dest.connections && dest.connections < dest.maxConnections && this.connections < this.limits.global) {
       dest.connections++;
       this.connections++;
       void this.work(dest).finally(() => {
@@ -122,7 +125,8 @@ export class RemoteDelivery {
     const chunks = chunk(signed.job.recipients, this.limits.recipientsPerTransaction);
     for (const [i, recipients] of chunks.entries()) {
       const startedAt = this.now();
-      if (!opened || !opened.session.usable || opened.session.transactions >= this.limits.messagesPerConnection) {
+      const perConnection = Math.min(this.limits.messagesPerConnection, signed.route.limits?.messagesPerConnection ?? Infinity);
+      if (!opened || !opened.session.usable || opened.session.transactions >= perConnection) {
         if (opened) await opened.session.quit();
         const attempt = await this.opener.open(signed.route);
         if (!attempt.ok) {

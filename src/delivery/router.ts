@@ -58,7 +58,8 @@ export class Router {
     return parents.sort((a, b) => b.domain.length - a.domain.length)[0];
   }
 
-  private async relayRoute(via: 'smarthost' | 'transport', relay: RelayConfig, auth?: ClientAuth): Promise<Route> {
+  /** A route to `relay` (a name is resolved with A/AAAA); sessions are keyed by host, port, TLS and user. */
+  async relayRoute(via: 'smarthost' | 'transport' | 'identity', relay: RelayConfig, auth?: ClientAuth): Promise<Route> {
     const addresses = await this.addressesOf(relay.host);
     if (!Array.isArray(addresses)) return { ...addresses, via } as Route;
     const tls = relayTls(relay, this.deps.ca);

@@ -11,6 +11,12 @@ export const EVENT_TYPES = [
   'complained',
   'suppressed',
   'unsubscribed',
+  // Sending identities (src/identities, src/pacing): an identity paused or resumed (by an operator or
+  // a reputation rule), its mail started waiting for a cap or slot, an automation rule acted.
+  'identity.paused',
+  'identity.resumed',
+  'identity.throttled',
+  'shaping.action',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -20,7 +20,7 @@ export interface MetricsOptions {
 }
 
 /** Waiting states always shown, so a graph reads 0 rather than nothing when the queue is empty. */
-const WAITING_STATES = ['queued', 'deferred', 'active', 'held'];
+const WAITING_STATES = ['queued', 'deferred', 'throttled', 'active', 'held'];
 /** One second to one day: delivery latency from acceptance to the final 2xx. */
 const LATENCY_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400, 43_200, 86_400];
 const DNS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

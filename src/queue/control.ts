@@ -10,14 +10,14 @@ import { domainOf } from './message-rows.js';
 export const OPERATOR_BOUNCE = { code: 554, enhanced: '5.3.0', text: 'bounced by the operator' } as const;
 
 // Recipients in a delivery attempt ('active') are never touched: the attempt's outcome decides them.
-const RETRY = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state IN ('queued', 'deferred')`;
-const HOLD = `UPDATE recipients SET state = 'held' WHERE state IN ('queued', 'deferred')`;
+const RETRY = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state IN ('queued', 'deferred', 'throttled')`;
+const HOLD = `UPDATE recipients SET state = 'held' WHERE state IN ('queued', 'deferred', 'throttled')`;
 const RELEASE = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'held'`;
 const FLUSH = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'deferred'`;
 const BOUNCE = `UPDATE recipients SET state = 'bounced', final_at = ?, next_attempt_at = NULL, dsn_pending = 1,
   last_code = ${OPERATOR_BOUNCE.code}, last_enhanced = '${OPERATOR_BOUNCE.enhanced}',
   last_text = '${OPERATOR_BOUNCE.text}', last_remote = 0, last_mta = NULL
-  WHERE state IN ('queued', 'deferred', 'held')`;
+  WHERE state IN ('queued', 'deferred', 'throttled', 'held')`;
 
 /**
  * Make queued and deferred recipients due now: of message `id`, or of every message when null.
@@ -52,7 +52,7 @@ export function bounceNow(db: Db, id: string, now = Date.now()): number | null {
     const message = db.prepare('SELECT sender FROM messages WHERE id = ?').get(id) as { sender: string } | undefined;
     if (message === undefined) return null;
     const pending = db
-      .prepare(`SELECT address FROM recipients WHERE message_id = ? AND state IN ('queued', 'deferred', 'held') ORDER BY idx`)
+      .prepare(`SELECT address FROM recipients WHERE message_id = ? AND state IN ('queued', 'deferred', 'throttled', 'held') ORDER BY idx`)
       .pluck()
       .all(id) as string[];
     const changes = db.prepare(`${BOUNCE} AND message_id = ?`).run(now, id).changes;

@@ -37,6 +37,11 @@ export function decide(result: RecipientResult, ctx: DecideContext): RecipientUp
     mta: attempt.mx ?? null,
     delayNotified: false,
   };
+  // Held back by the identity's pacing (src/pacing): not an attempt, waits for its slot, never expires.
+  if (result.wait) {
+    const { until, reason, identity } = result.wait;
+    return { ...base, countsAsAttempt: false, state: 'throttled', nextAttemptAt: until, dsnPending: false, final: false, wait: { reason, identity } };
+  }
   if (outcome.code >= 200 && outcome.code < 300) return { ...base, ...success(result, ctx) };
   if (outcome.code >= 500) return { ...base, ...final('bounced', ctx) };
   // 4xx, and anything else a broken path let through (never delivered on a 1xx or 3xx): defer.
@@ -69,6 +74,7 @@ export function attemptRow(
   result: RecipientResult,
   update: RecipientUpdate,
   classification: Classification | null = null,
+  identity: string | null = null,
 ): AttemptRow {
   const { attempt: a, outcome: o } = result;
   const outcome = update.state === 'expired' || update.state === 'bounced' ? 'bounced' : update.state;
@@ -91,5 +97,6 @@ export function attemptRow(
     phase: o.phase,
     class: classification?.class ?? null,
     reason: classification?.reason ?? null,
+    identity,
   };
 }

@@ -11,7 +11,7 @@ import { addSuppression, SuppressionStore } from '../suppression/store.js';
 import type { HardBounce } from './delivery-events.js';
 
 /** Recipient states that still wait for delivery. */
-export const PENDING_STATES = ['queued', 'deferred', 'active', 'held'] as const;
+export const PENDING_STATES = ['queued', 'deferred', 'throttled', 'active', 'held'] as const;
 
 /** Bodies up to this size are read with the envelope: 10,000 ready messages then hold at most 80 MB. */
 const EAGER_BODY_LIMIT = 8192;
@@ -32,6 +32,8 @@ export interface StoredMessage {
   envelope: Envelope;
   size: number;
   receivedAt: number;
+  /** The sending identity (src/identities) it leaves through, if any. */
+  identity?: string;
   body: () => Readable;
   /**
    * Reads the body when it lives in the database (up to queue.memoryBodyLimit), once: bodies are
@@ -44,7 +46,9 @@ export interface StoredMessage {
 export interface RecipientUpdate {
   messageId: string;
   idx: number;
-  state: 'queued' | 'deferred' | 'delivered' | 'relayed' | 'bounced' | 'expired';
+  state: 'queued' | 'deferred' | 'throttled' | 'delivered' | 'relayed' | 'bounced' | 'expired';
+  /** throttled: why it waits and for which identity (src/pacing); the last reply is left as it was. */
+  wait?: { reason: string; identity: string };
   nextAttemptAt: number | null;
   countsAsAttempt: boolean; // false when we never reached a host (e.g. a paused destination)
   at: number;
@@ -77,6 +81,8 @@ export interface AttemptRow {
   phase: string;
   class: string | null;
   reason: string | null;
+  /** The sending identity whose send this was (caps count these rows). */
+  identity?: string | null;
 }
 
 /** One recipient's result as written: its new state, attempt row, event and suppression entry. */
@@ -100,18 +106,18 @@ export class DeliveryStore {
     this.due = db.prepare(
       `SELECT rowid, message_id AS messageId, idx, address, domain, notify, orcpt, attempts,
               delay_notified AS delayNotified
-       FROM recipients WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?
+       FROM recipients WHERE state IN ('queued', 'deferred', 'throttled') AND next_attempt_at <= ?
        ORDER BY next_attempt_at LIMIT ?`,
     );
     this.activate = db.prepare(`UPDATE recipients SET state = 'active' WHERE rowid = ?`);
     // Small bodies come with the envelope (one query); larger ones are read when sent.
     this.message = db.prepare(
-      `SELECT envelope, size, received_at, body_path, CASE WHEN size <= ${EAGER_BODY_LIMIT} THEN body END AS small
+      `SELECT envelope, size, received_at, body_path, identity, CASE WHEN size <= ${EAGER_BODY_LIMIT} THEN body END AS small
        FROM messages WHERE id = ?`,
     );
     this.bodyOf = db.prepare('SELECT body FROM messages WHERE id = ?').pluck();
     this.nextDue = db
-      .prepare(`SELECT min(next_attempt_at) FROM recipients WHERE state IN ('queued', 'deferred')`)
+      .prepare(`SELECT min(next_attempt_at) FROM recipients WHERE state IN ('queued', 'deferred', 'throttled')`)
       .pluck();
     this.applyBatch = prepareApply(db);
     this.dsnPending = db.prepare('SELECT 1 FROM recipients WHERE dsn_pending = 1 LIMIT 1').pluck();
@@ -146,10 +152,10 @@ export class DeliveryStore {
   /** The message for delivery; null when it was deleted meanwhile. */
   loadMessage(id: string): StoredMessage | null {
     const row = this.message.get(id) as
-      | { envelope: string; size: number; received_at: number; body_path: string | null; small: Buffer | null }
+      | { envelope: string; size: number; received_at: number; body_path: string | null; identity: string | null; small: Buffer | null }
       | undefined;
     if (!row) return null;
-    const message = { envelope: JSON.parse(row.envelope) as Envelope, size: row.size, receivedAt: row.received_at };
+    const message = { envelope: JSON.parse(row.envelope) as Envelope, size: row.size, receivedAt: row.received_at, ...(row.identity ? { identity: row.identity } : {}) };
     if (row.body_path !== null) {
       const path = join(this.dataDir, row.body_path);
       return { ...message, body: () => createReadStream(path, { highWaterMark: 256 * 1024 }) };
@@ -175,19 +181,27 @@ function prepareApply(db: Db) {
     `UPDATE recipients SET state = @state, next_attempt_at = @nextAttemptAt,
        attempts = attempts + @counts, last_attempt_at = @at, last_code = @code, last_enhanced = @enhanced,
        last_text = @text, last_remote = @remote, last_mta = @mta, dsn_pending = @dsnPending,
-       delay_notified = max(delay_notified, @delayNotified), final_at = @finalAt
+       delay_notified = max(delay_notified, @delayNotified), final_at = @finalAt, wait_reason = NULL, wait_identity = NULL
+     WHERE message_id = @messageId AND idx = @idx AND state = 'active'`,
+  );
+  const wait = db.prepare(
+    `UPDATE recipients SET state = 'throttled', next_attempt_at = @nextAttemptAt, wait_reason = @reason, wait_identity = @identity
      WHERE message_id = @messageId AND idx = @idx AND state = 'active'`,
   );
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (message_id, idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls,
-       code, enhanced, text, remote, phase, class, reason)
+       code, enhanced, text, remote, phase, class, reason, identity)
      VALUES (@messageId, @idx, @at, @durationMs, @outcome, @route, @mx, @ip, @port, @localIp, @tls,
-       @code, @enhanced, @text, @remote, @phase, @class, @reason)`,
+       @code, @enhanced, @text, @remote, @phase, @class, @reason, @identity)`,
   );
   const insertEvent = prepareEventInsert(db);
   const suppressions = new SuppressionStore(db);
   return db.transaction((results: readonly ResultRow[]) => {
     for (const { update: u, attempt, event, suppress: hard } of results) {
+      if (u.state === 'throttled' && u.wait) {
+        wait.run({ messageId: u.messageId, idx: u.idx, nextAttemptAt: u.nextAttemptAt, ...u.wait });
+        continue;
+      }
       const changed = update.run({
         ...u,
         counts: u.countsAsAttempt ? 1 : 0,
@@ -197,7 +211,7 @@ function prepareApply(db: Db) {
         finalAt: u.final ? u.at : null,
       }).changes;
       if (changed === 0) continue; // deleted (or put back) while in delivery
-      if (attempt) insertAttempt.run({ ...attempt, remote: attempt.remote ? 1 : 0 });
+      if (attempt) insertAttempt.run({ ...attempt, remote: attempt.remote ? 1 : 0, identity: attempt.identity ?? null });
       if (event) insertEvent(event);
       if (hard) addSuppression(suppressions, { ...hard, scope: '', reason: 'hard-bounce' });
     }

@@ -8,7 +8,7 @@ import type { Direction } from './message-rows.js';
 
 /** Every recipient state (src/store/schema.ts, second migration). */
 export const RECIPIENT_STATES = [
-  'queued', 'deferred', 'active', 'held', 'delivered', 'relayed', 'bounced', 'expired', 'stored', 'suppressed', 'report',
+  'queued', 'deferred', 'throttled', 'active', 'held', 'delivered', 'relayed', 'bounced', 'expired', 'stored', 'suppressed', 'report',
 ] as const;
 export type RecipientState = (typeof RECIPIENT_STATES)[number];
 
@@ -22,6 +22,9 @@ export type RecipientSummary = {
   attempts: number;
   nextAttemptAt?: number;
   lastReply?: LastReply;
+  /** throttled: why it waits (e.g. "throttled: daily cap") and for which identity; nextAttemptAt is its slot. */
+  waitReason?: string;
+  waitIdentity?: string;
 };
 
 /** One row of the attempts table. */
@@ -66,6 +69,8 @@ export type QueueSummary = {
   recipients: RecipientSummary[];
 };
 export type QueueDetail = Omit<QueueSummary, 'recipients'> & {
+  /** The sending identity it leaves through (src/identities), or null. */
+  identity: string | null;
   recipients: RecipientDetail[];
   envelope: Envelope;
   bodyStorage: 'database' | 'spool';
@@ -93,7 +98,7 @@ type MessageRow = {
 const SUMMARY_COLUMNS = `id, direction, received_at, sender, size,
   CASE WHEN direction = 'inbound' THEN state
        WHEN EXISTS (SELECT 1 FROM recipients p WHERE p.message_id = messages.id
-                    AND p.state IN ('queued', 'deferred', 'active', 'held')) THEN 'queued'
+                    AND p.state IN ('queued', 'deferred', 'throttled', 'active', 'held')) THEN 'queued'
        ELSE 'done' END AS state`;
 
 type RecipientRow = {
@@ -105,6 +110,8 @@ type RecipientRow = {
   last_code: number | null;
   last_enhanced: string | null;
   last_text: string | null;
+  wait_reason: string | null;
+  wait_identity: string | null;
 };
 type RecipientDetailRow = RecipientRow & {
   notify: string | null;
@@ -114,7 +121,7 @@ type RecipientDetailRow = RecipientRow & {
   final_at: number | null;
   dsn_pending: number;
 };
-const RECIPIENT_COLUMNS = 'idx, address, state, attempts, next_attempt_at, last_code, last_enhanced, last_text';
+const RECIPIENT_COLUMNS = 'idx, address, state, attempts, next_attempt_at, last_code, last_enhanced, last_text, wait_reason, wait_identity';
 const DETAIL_COLUMNS = `${RECIPIENT_COLUMNS}, notify, orcpt, last_attempt_at, last_mta, final_at, dsn_pending`;
 
 /**
@@ -136,11 +143,12 @@ export function listQueue(db: Db, opts: ListOptions = {}): QueueSummary[] {
 /** One message with its envelope, where its body lives and each recipient's attempts, or null. */
 export function getMessage(db: Db, id: string): QueueDetail | null {
   const row = db
-    .prepare(`SELECT ${SUMMARY_COLUMNS}, envelope, body_path IS NOT NULL AS spooled FROM messages WHERE id = ?`)
-    .get(id) as (MessageRow & { envelope: string; spooled: number }) | undefined;
+    .prepare(`SELECT ${SUMMARY_COLUMNS}, envelope, body_path IS NOT NULL AS spooled, identity FROM messages WHERE id = ?`)
+    .get(id) as (MessageRow & { envelope: string; spooled: number; identity: string | null }) | undefined;
   if (!row) return null;
   return {
     ...toSummary(row),
+    identity: row.identity,
     recipients: recipientDetails(db, id),
     envelope: JSON.parse(row.envelope) as Envelope,
     bodyStorage: row.spooled ? 'spool' : 'database',
@@ -235,7 +243,8 @@ function attemptsByRecipient(db: Db, id: string): Map<number, AttemptRecord[]> {
 
 function toRecipientSummary(row: RecipientRow): RecipientSummary {
   // A stale next_attempt_at on a held or final row would read as a promise, so it is left out.
-  const waiting = row.state === 'queued' || row.state === 'deferred';
+  const waiting = row.state === 'queued' || row.state === 'deferred' || row.state === 'throttled';
+  const throttled = row.state === 'throttled';
   const replied = row.last_code !== null || row.last_text !== null;
   return {
     address: row.address,
@@ -243,6 +252,8 @@ function toRecipientSummary(row: RecipientRow): RecipientSummary {
     attempts: row.attempts,
     ...present('nextAttemptAt', waiting ? row.next_attempt_at : null),
     ...(replied ? { lastReply: { code: row.last_code, enhanced: row.last_enhanced, text: row.last_text } } : {}),
+    ...present('waitReason', throttled ? row.wait_reason : null),
+    ...present('waitIdentity', throttled ? row.wait_identity : null),
   };
 }
 

@@ -29,9 +29,10 @@ export function directionOf(envelope: Envelope): Direction {
 /** Prepare once; the returned function inserts a batch atomically (all messages or none). */
 export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) => void {
   const insertMessage = db.prepare(
-    `INSERT INTO messages (id, direction, state, received_at, sender, size, envelope, body, body_path)
-     VALUES (@id, @direction, @state, @receivedAt, @sender, @size, @envelope, @body, @bodyPath)`,
+    `INSERT INTO messages (id, direction, state, received_at, sender, size, envelope, body, body_path, identity)
+     VALUES (@id, @direction, @state, @receivedAt, @sender, @size, @envelope, @body, @bodyPath, @identity)`,
   );
+  const identityOf = prepareIdentityLookup(db);
   const insertRecipient = db.prepare(
     `INSERT INTO recipients (message_id, idx, address, domain, notify, orcpt, state, next_attempt_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -40,8 +41,9 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
   const suppressed = prepareSuppressionCheck(db);
   return db.transaction((batch: readonly PendingMessage[]) => {
     for (const message of batch) {
-      insertMessage.run(messageRow(message));
       const { envelope } = message;
+      const outbound = (message.direction ?? directionOf(envelope)) === 'outbound';
+      insertMessage.run({ ...messageRow(message), identity: outbound ? identityOf(envelope) : null });
       // Inbound mail is stored for local mailboxes; outbound recipients are due at once, unless the
       // suppression list names them (checked here, in the same transaction as the rows).
       const inbound = (message.direction ?? directionOf(envelope)) === 'inbound';
@@ -66,6 +68,20 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
       });
     }
   });
+}
+
+/**
+ * The sending identity of outbound mail (src/identities): the one the API chose (pool, sticky thread),
+ * else the identity whose address, or whose whole domain, is the envelope sender. Fixed at acceptance.
+ */
+function prepareIdentityLookup(db: Db): (envelope: Envelope) => string | null {
+  const byFrom = db.prepare(`SELECT name FROM identities WHERE from_addr = ? ORDER BY name LIMIT 1`).pluck();
+  return (envelope) => {
+    if (envelope.identity) return envelope.identity;
+    if (envelope.sender === '') return null;
+    const address = envelope.sender.toLowerCase();
+    return (byFrom.get(address) as string | undefined) ?? (byFrom.get(domainOf(address)) as string | undefined) ?? null;
+  };
 }
 
 /**

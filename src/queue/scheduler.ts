@@ -137,9 +137,13 @@ export class Scheduler {
         retry: this.opts.retry,
         delayWarningMs: this.opts.delayWarningMs,
       });
+      if (update.state === 'throttled') {
+        this.results.push({ update, attempt: null, event: null, suppress: null });
+        continue;
+      }
       const { classification, event, suppress } = consequences(result, update, { address: row.address, sender: message.envelope.sender, labels: labelsOf(message.envelope) });
       this.opts.onResult?.(result, update, classification, message);
-      const attempt = result.attempt.skipped ? null : attemptRow(job.messageId, result, update, classification);
+      const attempt = result.attempt.skipped ? null : attemptRow(job.messageId, result, update, classification, message.identity ?? null);
       this.results.push({ update, attempt, event, suppress });
     }
     if (this.results.length >= RESULT_BATCH) this.flushResults();
@@ -184,6 +188,7 @@ function toJob(first: DueRecipient, rows: DueRecipient[], message: StoredMessage
     domain: first.domain,
     envelope: message.envelope,
     size: message.size,
+    ...(message.identity ? { identity: message.identity } : {}),
     body: message.body,
     ...(message.data ? { data: message.data } : {}),
     recipients: rows.map((r) => ({

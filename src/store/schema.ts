@@ -192,4 +192,72 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX idempotency_created ON idempotency_keys (created_at);
   `,
+  // Sending identities, pools and pacing (issue 11). Identity mail waits in the queue as 'throttled'
+  // (with wait_reason and the identity it waits for) while caps, pauses or shaping actions hold it.
+  // Sends are counted from the attempts rows (attempts.identity), so caps survive restarts exactly.
+  `
+  CREATE TABLE identities (
+    name TEXT PRIMARY KEY,
+    from_addr TEXT NOT NULL,          -- lower-case address, or a bare domain (every address of it)
+    domain TEXT NOT NULL,             -- the sending domain (of from_addr)
+    via TEXT NOT NULL,                -- mta | relay
+    preset TEXT,                      -- gmail | m365 | esp
+    relay TEXT,                       -- JSON: host, port, tls, verify, user, mechanisms, oauth (no secrets)
+    secret TEXT,                      -- sealed JSON: password, refreshToken, clientSecret
+    source TEXT,                      -- mta: local IP to bind (one of delivery.sources)
+    daily_cap INTEGER, hourly_cap INTEGER,
+    min_gap_ms INTEGER NOT NULL DEFAULT 0,
+    hard_caps TEXT NOT NULL DEFAULT '{}', -- JSON: the provider's ceilings (daily, hourly, perMinute)
+    warmup TEXT,                      -- JSON: {start, step, percent, target}
+    warmup_start TEXT,                -- the day (YYYY-MM-DD in time_zone) that is warm-up day 1
+    time_zone TEXT NOT NULL DEFAULT 'UTC',
+    state TEXT NOT NULL DEFAULT 'active', -- active | paused
+    reason TEXT,                      -- why paused
+    paused_by TEXT,                   -- operator | auto
+    changed_at INTEGER,               -- last pause or resume (reputation windows start after a resume)
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX identities_from ON identities (from_addr);
+  CREATE TABLE pools (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+  CREATE TABLE pool_members (
+    pool TEXT NOT NULL REFERENCES pools(name) ON DELETE CASCADE,
+    identity TEXT NOT NULL REFERENCES identities(name) ON DELETE CASCADE,
+    weight INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (pool, identity)
+  );
+  CREATE TABLE identity_sticky (
+    key TEXT PRIMARY KEY,             -- thread:<k> | contact:<k> | msgid:<Message-ID>
+    identity TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE warmup_holds (
+    identity TEXT NOT NULL,
+    day TEXT NOT NULL,                -- a day whose errors hold the ramp (YYYY-MM-DD in the identity's zone)
+    reason TEXT NOT NULL,
+    PRIMARY KEY (identity, day)
+  );
+  CREATE TABLE shaping_actions (
+    id INTEGER PRIMARY KEY,
+    rule TEXT NOT NULL,
+    kind TEXT NOT NULL,               -- throttle | suspend
+    factor REAL,                      -- throttle: rate multiplier
+    rate INTEGER,                     -- throttle: the per-minute rate in force (factor x the rate before)
+    scope TEXT NOT NULL,              -- identity:<name> | source:<key>
+    provider TEXT,                    -- NULL: towards every provider
+    started_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    cleared_at INTEGER,               -- ended early by an operator
+    identity TEXT,                    -- the identity whose reply triggered it
+    message_id TEXT,
+    code INTEGER, enhanced TEXT, text TEXT  -- the triggering reply
+  );
+  CREATE INDEX shaping_actions_open ON shaping_actions (ends_at) WHERE cleared_at IS NULL;
+  ALTER TABLE messages ADD COLUMN identity TEXT;
+  CREATE INDEX messages_identity ON messages (identity, received_at) WHERE identity IS NOT NULL;
+  ALTER TABLE attempts ADD COLUMN identity TEXT;
+  CREATE INDEX attempts_identity ON attempts (identity, at) WHERE identity IS NOT NULL;
+  ALTER TABLE recipients ADD COLUMN wait_reason TEXT;
+  ALTER TABLE recipients ADD COLUMN wait_identity TEXT;
+  CREATE INDEX recipients_wait ON recipients (wait_identity) WHERE wait_identity IS NOT NULL;
+  `,
 ];

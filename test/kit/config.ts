@@ -33,6 +33,9 @@ export interface ConfigOverrides {
   suppression?: Record<string, unknown>;
   webhooks?: Record<string, unknown>;
   http?: Record<string, unknown>;
+  /** Identity caps and reputation rules; the scheduled blocklist check is off unless a test turns it on. */
+  sending?: Record<string, unknown>;
+  shaping?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -88,6 +91,8 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     ...(o.suppression ? { suppression: o.suppression } : {}),
     ...(o.webhooks ? { webhooks: o.webhooks } : {}),
     http: { port: ports.http ?? 0, ...o.http },
+    sending: { ...o.sending, reputation: { blocklistIntervalSeconds: 0, ...(o.sending?.['reputation'] as Record<string, unknown> | undefined) } },
+    ...(o.shaping ? { shaping: o.shaping } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ export interface RecipientRow {
 
 export interface AttemptRow {
   idx: number;
+  at: number;
   outcome: string;
   route: string;
   mx: string | null;
@@ -50,7 +51,7 @@ export function recipientsOf(p: Petrel, messageId: string): RecipientRow[] {
 
 export function attemptsOf(p: Petrel, messageId: string): AttemptRow[] {
   return withDb(p, (db) => db.prepare(
-    'SELECT idx, outcome, route, mx, ip, tls, code, enhanced, text FROM attempts WHERE message_id = ? ORDER BY id',
+    'SELECT idx, at, outcome, route, mx, ip, tls, code, enhanced, text FROM attempts WHERE message_id = ? ORDER BY id',
   ).all(messageId) as AttemptRow[]);
 }
 

@@ -31,6 +31,8 @@ export interface PetrelOptions extends ConfigOverrides {
   mxPort?: number;
   /** Extra environment for `petrel serve` (secrets named by *Env config keys). */
   env?: Record<string, string>;
+  /** Run server and CLI on a clock the test moves (PETREL_CLOCK_FILE, src/util/clock.ts). */
+  clock?: boolean;
 }
 
 export interface QueueRecipient {
@@ -76,6 +78,10 @@ export interface Petrel {
   /** `petrel queue list --json`; the CLI shows the newest 100 unless `--limit` says more. */
   queueList(limit?: number): Promise<QueueItem[]>;
   queueShow(id: string): Promise<QueueDetail>;
+  /** Move the server's and the CLI's clock forward by `ms` (needs `clock: true`); waits until both see it. */
+  advance(ms: number): Promise<void>;
+  /** How far the test clock is ahead of real time, in ms. */
+  readonly clockOffset: number;
   stop(): Promise<void>;
   kill9(): Promise<void>;
   restart(): Promise<void>;
@@ -103,9 +109,9 @@ export const STANDARD_SETUP: AdminStep[] = [
 const LOG_KEEP = 2_000_000;
 
 /** Runs `petrel ARGS --data-dir DIR`; bounded by 30 s. */
-export function runCli(dataDir: string, args: string[], stdin?: string): Promise<CliResult> {
+export function runCli(dataDir: string, args: string[], stdin?: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args, '--data-dir', dataDir], { stdio: 'pipe' });
+    const child = spawn(process.execPath, [MAIN, ...args, '--data-dir', dataDir], { stdio: 'pipe', env: { ...process.env, ...env } });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -157,21 +163,26 @@ export async function startPetrel(opts: PetrelOptions = {}): Promise<Petrel> {
   const dataDir = mkdtempSync(join(tmpdir(), 'petrel-e2e-'));
   const configPath = join(dataDir, 'petrel.yaml'); // the default path, so admin commands read it too
   writeFileSync(configPath, configYaml(ports, opts));
+  const clockFile = opts.clock ? join(dataDir, 'clock-offset') : null;
+  if (clockFile) writeFileSync(clockFile, '0');
+  const clockEnv: Record<string, string> = clockFile ? { PETREL_CLOCK_FILE: clockFile } : {};
   for (const step of opts.setup ?? STANDARD_SETUP) {
-    const r = await runCli(dataDir, step.args, step.stdin);
+    const r = await runCli(dataDir, step.args, step.stdin, clockEnv);
     if (r.code !== 0) {
       throw new Error(`setup "petrel ${step.args.join(' ')}" failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
     }
   }
   const mxAddress = (opts.listeners?.mx?.['address'] as string | undefined) ?? '127.0.0.1';
-  const server = new ServerProcess(configPath, dataDir, ports, mxAddress, opts.env ?? {});
+  const server = new ServerProcess(configPath, dataDir, ports, mxAddress, { ...opts.env, ...clockEnv });
   await server.start();
-  return makeHandle(server, ports, dataDir, configPath, opts.hostname ?? HOSTNAME);
+  return makeHandle(server, ports, dataDir, configPath, opts.hostname ?? HOSTNAME, clockFile);
 }
 
-function makeHandle(server: ServerProcess, ports: Ports, dataDir: string, configPath: string, hostname: string): Petrel {
+function makeHandle(server: ServerProcess, ports: Ports, dataDir: string, configPath: string, hostname: string, clockFile: string | null): Petrel {
   const caPath = join(dataDir, 'tls', 'self-signed.crt');
-  const cli = (args: string[], stdin?: string) => runCli(dataDir, args, stdin);
+  const env: Record<string, string> = clockFile ? { PETREL_CLOCK_FILE: clockFile } : {};
+  const cli = (args: string[], stdin?: string) => runCli(dataDir, args, stdin, env);
+  let offset = 0;
   return {
     ports,
     dataDir,
@@ -183,6 +194,15 @@ function makeHandle(server: ServerProcess, ports: Ports, dataDir: string, config
     queueList: async (limit = 1_000_000) =>
       parseJson<QueueItem[]>(await cli(['queue', 'list', '--json', '--limit', String(limit)]), 'queue list'),
     queueShow: async (id) => parseJson<QueueDetail>(await cli(['queue', 'show', id, '--json']), 'queue show'),
+    advance: async (ms) => {
+      if (!clockFile) throw new Error('advance() needs startPetrel({ clock: true })');
+      offset += ms;
+      writeFileSync(clockFile, String(offset));
+      await sleep(150); // the server re-reads the offset every 50 ms
+    },
+    get clockOffset() {
+      return offset;
+    },
     stop: () => server.stop(),
     kill9: () => server.kill9(),
     restart: async () => {

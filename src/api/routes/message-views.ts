@@ -17,6 +17,7 @@ export function publicDetail(m: QueueDetail) {
   const envelope = m.envelope as Envelope & { tags?: string[]; metadata?: Record<string, string> };
   return {
     ...messageFields(m),
+    identity: m.identity,
     tags: envelope.tags ?? [],
     metadata: envelope.metadata ?? {},
     recipients: m.recipients.map(publicRecipientDetail),
@@ -24,7 +25,10 @@ export function publicDetail(m: QueueDetail) {
 }
 
 function publicRecipient(r: RecipientSummary) {
-  return { address: r.address, state: r.state, attempts: r.attempts, nextAttemptAt: iso(r.nextAttemptAt ?? null), lastReply: r.lastReply ?? null };
+  return {
+    address: r.address, state: r.state, attempts: r.attempts, nextAttemptAt: iso(r.nextAttemptAt ?? null), lastReply: r.lastReply ?? null,
+    waitReason: r.waitReason ?? null, waitIdentity: r.waitIdentity ?? null,
+  };
 }
 
 function publicRecipientDetail(r: RecipientDetail) {

@@ -20,6 +20,9 @@ import { route, type Caller } from '../route.js';
 import { decodeCursor, page, pageQuery } from './admin-common.js';
 import { publicDetail, publicSummary } from './message-views.js';
 import type { Statement } from 'better-sqlite3';
+import type { ChoiceRequest } from '../../identities/chooser.js';
+import type { Identity } from '../../identities/types.js';
+import { chooseSender, chooserFor, type ChosenSender } from '../identity-choice.js';
 
 /** The envelope of API mail: Petrel's Envelope plus the caller's tags and metadata (kept in its JSON). */
 /** Envelope carries tags and metadata itself now; the name stays for the route's readers. */
@@ -32,6 +35,8 @@ interface Draft {
   build(messageId: string): Promise<Buffer>;
   tags?: string[];
   metadata?: Record<string, string>;
+  /** The identity it leaves from, and what to remember for sticky choices once it is queued. */
+  chosen?: { identity: Identity; request: ChoiceRequest };
 }
 
 interface SendRequest {
@@ -76,7 +81,7 @@ export function messageRoutes(ctx: ApiContext) {
         if (!raw && (query.from !== undefined || query.to !== undefined)) {
           throw new ApiError(400, 'invalid_request', 'query: ?from= and ?to= go with a raw message (message/rfc822)', 'query');
         }
-        const draft = raw ? rawDraft(raw, query) : jsonDraft(body as MessageInput, ctx.config.hostname, composer);
+        const draft = raw ? rawDraft(raw, query) : jsonDraft(chooseSender(ctx.db, body as MessageInput, Date.now()), ctx.config.hostname, composer);
         checkDraft(ctx, draft);
         const key = idempotencyKey(request);
         const idempotency = key === null ? null : { key, hash: requestHash({ raw, json: raw ? null : request.body, query }) };
@@ -123,8 +128,9 @@ function listPosition(cursor: string): { receivedAt: number; id: string } {
   return { receivedAt, id };
 }
 
-function jsonDraft(input: MessageInput, hostname: string, composer: ComposePool): Draft {
+function jsonDraft({ input, identity, request }: ChosenSender, hostname: string, composer: ComposePool): Draft {
   return {
+    ...(identity ? { chosen: { identity, request } } : {}),
     sender: input.from.address,
     recipients: recipientsOf(input),
     build: (id) => composer.compose(input, { messageId: `<${id}@${hostname}>`, date: new Date() }),
@@ -197,6 +203,7 @@ async function send(ctx: ApiContext, keys: IdempotencyStore, req: SendRequest): 
     ctx.log.error({ event: 'api-queue-failed', err: error }, 'queueing an API message failed');
     throw new ApiError(503, 'queue_unavailable', 'the message could not be stored; nothing was queued, retry later');
   }
+  if (req.draft.chosen) chooserFor(ctx.db).chosen(req.draft.chosen.identity, req.draft.chosen.request, `${writer.id}@${ctx.config.hostname}`, envelope.receivedAt);
   ctx.wakeDelivery();
   try {
     const body = sendResultOf(ctx.db, writer.id);
@@ -259,6 +266,7 @@ function makeEnvelope({ draft, caller, request }: SendRequest): ApiEnvelope {
     receivedAt: Date.now(),
     ...(draft.tags ? { tags: draft.tags } : {}),
     ...(draft.metadata ? { metadata: draft.metadata } : {}),
+    ...(draft.chosen ? { identity: draft.chosen.identity.name } : {}),
   };
 }
 

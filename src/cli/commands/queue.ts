@@ -151,6 +151,7 @@ function detailView(message: QueueDetail): string {
     ['id', message.id],
     ['direction', message.direction],
     ['state', message.state],
+    ...(message.identity ? [['identity', message.identity] as [string, string]] : []),
     ['received', formatTime(message.receivedAt)],
     ['size', `${message.size} bytes (body in ${message.bodyStorage})`],
     ['sender', bracketed(message.sender)],
@@ -167,7 +168,8 @@ function detailView(message: QueueDetail): string {
 
 function recipientBlock(r: RecipientDetail): string {
   const facts = [r.state, `${r.attempts} ${r.attempts === 1 ? 'attempt' : 'attempts'}`];
-  if (r.nextAttemptAt !== undefined) facts.push(`next ${formatTime(r.nextAttemptAt)}`);
+  if (r.waitReason !== undefined) facts.push(`${r.waitReason}${r.waitIdentity ? ` (identity ${r.waitIdentity})` : ''}`);
+  if (r.nextAttemptAt !== undefined) facts.push(`${r.waitReason ? 'next slot' : 'next'} ${formatTime(r.nextAttemptAt)}`);
   if (r.finalAt !== undefined) facts.push(`final ${formatTime(r.finalAt)}`);
   if (r.dsnPending) facts.push('DSN pending');
   const lines = [`recipient ${bracketed(r.address)}: ${facts.join(', ')}`];

@@ -65,6 +65,8 @@ export interface Envelope {
   /** Labels and key/values an API client attached (POST /v1/messages); carried into its events. */
   tags?: string[];
   metadata?: Record<string, string>;
+  /** The sending identity chosen at acceptance (an API pool or identity send); else the sender decides. */
+  identity?: string;
 }
 
 /** Streams one message body to storage; `commit` resolves only once it is durable (fsync). */
