@@ -99,7 +99,7 @@ describe("against Petrel's own server", () => {
   test('XOAUTH2 with a static token; a wrong token defers with 4.7.0 after the 334 error dance', async () => {
     const ok = await session({ port: p.ports.submission, tls: verified(), auth: { user: ALICE.user, token: async () => ALICE.token } });
     assert.equal(ok.s.info.authenticated, true);
-    assert.ok(ok.log.some(([d, l]) => d === 'C' && l === 'AUTH XOAUTH2 <secret>'));
+    assert.ok(ok.log.some(([d, l]) => d === 'C' && l === 'AUTH XOAUTH2 <credentials hidden>'));
     await ok.s.quit();
     const bad = await open({ port: p.ports.submission, tls: verified(), auth: { user: ALICE.user, token: async () => 'wrong-token' } });
     assert.ok(!bad.r.ok);

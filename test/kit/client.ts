@@ -14,7 +14,7 @@ export async function open(o: Partial<ConnectOptions> & { port: number }) {
     host: '127.0.0.1',
     helo: 'client.petrel.test',
     tls: { mode: 'none', verify: false },
-    transcript: (d, l, w) => log.push([d, l, w]),
+    transcript: ({ dir, text, write }) => log.push([dir, text, write]),
     ...o,
     timeouts: { connect: 10_000, greeting: 10_000, ehlo: 10_000, mail: 10_000, rcpt: 10_000, data: 10_000, 'data-end': 10_000, quit: 5000, ...o.timeouts },
   });

@@ -99,7 +99,7 @@ test('AUTH PLAIN: the secret never reaches the transcript', async () => {
   const { peer, r, log } = await attempt({ ehlo: ['AUTH LOGIN PLAIN'] }, { auth: { user: 'u@client.test', password: 'hunter2' } });
   assert.ok(r.ok);
   assert.equal(r.session.info.authenticated, true);
-  assert.deepEqual(writes(log)[1], ['AUTH PLAIN <secret>']);
+  assert.deepEqual(writes(log)[1], ['AUTH PLAIN <credentials hidden>']);
   assert.ok(!JSON.stringify(log).includes(Buffer.from('\0u@client.test\0hunter2').toString('base64')));
   assert.ok(peer.sessions[0]!.commands.includes(`AUTH PLAIN ${Buffer.from('\0u@client.test\0hunter2').toString('base64')}`));
   r.session.destroy();
@@ -116,7 +116,7 @@ test('XOAUTH2 refused: 334 error challenge, an empty line, then 535, reported as
   assert.equal(o.remote, false);
   assert.equal(o.phase, 'auth');
   assert.match(o.text, /XOAUTH2 failed: 535 5\.7\.8 Username and Password not accepted/);
-  assert.deepEqual(writes(log).slice(1, 3), [['AUTH XOAUTH2 <secret>'], ['']]);
+  assert.deepEqual(writes(log).slice(1, 3), [['AUTH XOAUTH2 <credentials hidden>'], ['']]);
   assert.ok(!JSON.stringify(log).includes('ya29'));
   assert.equal(peer.sessions[0]!.commands[2], '', 'the empty line that ends the XOAUTH2 error exchange');
 });

@@ -6,7 +6,7 @@ import type { ScriptedPeer } from './scripted-peer.js';
 import type { ClientTimeouts, ConnectOptions, OutgoingMessage, Phase } from './types.js';
 
 /** One transcript entry as the client reports it. */
-export type Line = [direction: 'C' | 'S', line: string, write: number];
+export type Line = [direction: 'C' | 'S' | 'info', line: string, write: number];
 
 const PHASES: Phase[] = ['connect', 'greeting', 'ehlo', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'data-block', 'data-end', 'rset', 'quit'];
 
@@ -21,7 +21,7 @@ export async function open(peer: ScriptedPeer, o: Partial<ConnectOptions> = {}):
     port: peer.port,
     helo: 'client.test',
     tls: { mode: 'none', verify: false },
-    transcript: (d, line, write) => log.push([d, line, write]),
+    transcript: ({ dir, text, write }) => log.push([dir, text, write]),
     ...o,
     timeouts: { ...SHORT, ...o.timeouts },
   });

@@ -6,7 +6,7 @@ import type { Reply } from '../wire/reply.js';
 import type { Failure } from './outcomes.js';
 import { ReplyReader, type ReaderEvent } from './reply-reader.js';
 import { closedText, timeoutText } from './timeouts.js';
-import { describeTls, tlsOptions } from './tls-options.js';
+import { describeTls, tlsOptions, tlsSummary } from './tls-options.js';
 import type { ClientTimeouts, ConnectOptions, Phase, SessionInfo } from './types.js';
 
 /** The next reply, or why none will come. */
@@ -43,9 +43,11 @@ export class Connection {
       raw.destroy();
       const text =
         problem === 'timeout' ? `${timeoutText('connect', timeouts.connect)} to ${peerLabel(o)}` : `connect to ${peerLabel(o)} failed: ${problem}`;
+      o.transcript?.({ dir: 'info', text, write: 0 });
       return { kind: 'connect', phase: 'connect', text };
     }
     raw.setNoDelay(true);
+    o.transcript?.({ dir: 'info', text: `connected to ${hostPort(raw.remoteAddress ?? o.host, raw.remotePort ?? o.port)}${o.hostname ? ` (${o.hostname})` : ''}`, write: 0 });
     const c = new Connection(raw, o, timeouts);
     if (o.tls.mode !== 'implicit') return c;
     const f = await c.startTls();
@@ -70,7 +72,7 @@ export class Connection {
   private received(chunk: Buffer): void {
     for (const ev of this.reader.push(chunk)) {
       this.events.push(ev);
-      if (ev.kind === 'reply') for (const line of ev.lines) this.o.transcript?.('S', line, this.writes);
+      if (ev.kind === 'reply') this.show('S', ev.lines);
       else this.socket.destroy(); // a peer that breaks the protocol gets no more of our bytes
     }
     this.wake?.();
@@ -88,9 +90,14 @@ export class Connection {
   write(lines: readonly string[], shown: readonly string[] = lines): void {
     if (lines.some((l) => BAD_LINE.test(l))) throw new Error('refusing to send a command line with CR or LF');
     if (this.closed) return;
-    const n = ++this.writes;
-    for (const line of shown) this.o.transcript?.('C', line, n);
+    ++this.writes;
+    this.show('C', shown);
     this.socket.write(lines.map((l) => `${l}\r\n`).join(''));
+  }
+
+  private show(dir: 'C' | 'S', lines: readonly string[]): void {
+    const t = this.o.transcript;
+    if (t) for (const text of lines) t({ dir, text, write: this.writes });
   }
 
   /** The next reply, waiting at most the phase's timeout; a timeout or protocol error kills the connection. */
@@ -198,10 +205,17 @@ export class Connection {
     this.attach(secure);
     const ms = this.timeouts[phase];
     const problem = await settle(secure, 'secureConnect', ms);
-    if (problem === null) return null;
+    if (problem === null) {
+      this.o.transcript?.({ dir: 'info', text: tlsSummary(secure), write: this.writes });
+      return null;
+    }
     this.destroy();
-    if (problem === 'timeout') return { kind: 'timeout', phase, text: `${timeoutText(phase, ms)} with ${peerLabel(this.o)}` };
-    return { kind: 'tls', phase, text: `TLS handshake with ${peerLabel(this.o)} failed: ${problem}` };
+    const f: Failure =
+      problem === 'timeout'
+        ? { kind: 'timeout', phase, text: `${timeoutText(phase, ms)} with ${peerLabel(this.o)}` }
+        : { kind: 'tls', phase, text: `TLS handshake with ${peerLabel(this.o)} failed: ${problem}` };
+    this.o.transcript?.({ dir: 'info', text: f.text, write: this.writes });
+    return f;
   }
 
   /** TLS facts once TLS is up, else null. */
@@ -223,6 +237,12 @@ export class Connection {
   }
 }
 
+/** "self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)": the code says which check failed. */
+const withCode = (err: NodeJS.ErrnoException): string => (err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message);
+
+/** "192.0.2.1:25", "[2001:db8::1]:25". */
+const hostPort = (address: string, port: number): string => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+
 /** Wait for `event` on a connecting socket: null on success, 'timeout', or what went wrong. */
 function settle(s: Socket, event: 'connect' | 'secureConnect', ms: number): Promise<string | null> {
   return new Promise((resolve) => {
@@ -234,7 +254,7 @@ function settle(s: Socket, event: 'connect' | 'secureConnect', ms: number): Prom
       resolve(problem);
     };
     const ok = () => done(null);
-    const bad = (err: NodeJS.ErrnoException) => done(event === 'connect' ? (err.code ?? err.message) : err.message);
+    const bad = (err: NodeJS.ErrnoException) => done(event === 'connect' ? (err.code ?? err.message) : withCode(err));
     const closed = () => done('connection closed');
     const timer = setTimeout(() => done('timeout'), ms);
     s.once(event, ok);

@@ -6,6 +6,9 @@ import { fromFailure, fromReply, local, quote, refusal, replyText } from './outc
 import { chooseMechanism, createMechanism, type ClientMechanism } from './sasl.js';
 import type { ClientAuth, ConnectOptions, Outcome, SessionInfo } from './types.js';
 
+/** What the transcript shows in place of SASL credentials (initial responses and answers to 334). */
+export const HIDDEN = '<credentials hidden>';
+
 /** SASL round-trips we follow before giving up on a peer that keeps challenging. */
 const MAX_AUTH_STEPS = 8;
 
@@ -94,7 +97,7 @@ async function authenticate(conn: Connection, auth: ClientAuth, info: SessionInf
   }
   // RFC 4954 §4: an empty initial response is sent as "=".
   const initial = mech.initial === null ? '' : ` ${mech.initial || '='}`;
-  conn.write([`AUTH ${name}${initial}`], [`AUTH ${name}${initial && ' <secret>'}`]);
+  conn.write([`AUTH ${name}${initial}`], [`AUTH ${name}${initial && ` ${HIDDEN}`}`]);
   return authReplies(conn, mech, info);
 }
 
@@ -105,7 +108,7 @@ async function authReplies(conn: Connection, mech: ClientMechanism, info: Sessio
     const { code } = r.reply;
     if (code === 334) {
       const answer = mech.respond(r.reply.lines.join(''));
-      conn.write([answer], [answer === '' || answer === '*' ? answer : '<secret>']);
+      conn.write([answer], [answer === '' || answer === '*' ? answer : HIDDEN]); // an empty line or a cancel holds no secret
       continue;
     }
     if (code >= 200 && code < 300) {

@@ -1,6 +1,7 @@
 // A scripted SMTP server on 127.0.0.1 for the client's tests: plain ESMTP answers by default, and
 // per-command overrides to refuse, reply oddly, close or go silent. Test support only, not for production.
 import { createServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 
 /**
  * Reply lines joined by CRLF (without the last one); close (after an optional reply); say nothing;
@@ -22,6 +23,8 @@ export interface Script {
   on?: (line: string, s: PeerSession) => Answer | undefined;
   /** The answer to a complete message (end of DATA, or BDAT LAST); default "250 2.0.0 queued". */
   onMessage?: (body: Buffer, s: PeerSession) => Answer | undefined;
+  /** Implicit TLS (port 465 style) with this key pair (PEM); plain TCP without it. */
+  tls?: { key: string; cert: string };
 }
 
 /** A listening peer: its port, what each connection saw, and close(). */
@@ -35,14 +38,16 @@ export interface ScriptedPeer {
 export async function startPeer(script: Script = {}): Promise<ScriptedPeer> {
   const sockets = new Set<Socket>();
   const sessions: PeerSession[] = [];
-  const server = createServer((socket) => {
+  const onSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     const session: PeerSession = { commands: [], messages: [] };
     sessions.push(session);
     new PeerConnection(socket, script, session).greet();
-  });
+  };
+  const server = script.tls ? createTlsServer(script.tls, onSocket) : createServer(onSocket);
+  server.on('tlsClientError', () => undefined); // tests see handshake failures from the client side
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -45,3 +45,14 @@ export function describeTls(s: TLSSocket): NonNullable<SessionInfo['tls']> {
   if (!s.authorized && s.authorizationError) info.authorizationError = String(s.authorizationError);
   return info;
 }
+
+/**
+ * The transcript line for an established TLS session.
+ * @example "TLS established TLSv1.3 TLS_AES_256_GCM_SHA384; certificate for mail.example verified"
+ */
+export function tlsSummary(s: TLSSocket): string {
+  const t = describeTls(s);
+  const names = certNames(s.getPeerCertificate()).join(', ') || '(no names)';
+  const check = t.authorized ? 'verified' : `not verified: ${t.authorizationError ?? 'unknown reason'}`;
+  return `TLS established ${t.protocol} ${t.cipher}; certificate for ${names} ${check}`;
+}

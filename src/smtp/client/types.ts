@@ -82,10 +82,20 @@ export interface ConnectOptions {
   auth?: ClientAuth;
   timeouts?: Partial<ClientTimeouts>;
   /**
-   * Every line sent ('C') and received ('S'), without CRLF; message bodies are not passed.
-   * `write` numbers the socket writes: commands sent in one pipelined group share it.
+   * Called for every line sent (C: AUTH credentials shown as "<credentials hidden>"), every reply
+   * line read (S), and local events (info: connected, TLS established, certificate and handshake
+   * errors); lines without CRLF, message bodies never. Nothing is built when it is absent.
+   * @example transcript: (l) => console.error(`${l.dir} ${l.text}`)
    */
-  transcript?: (direction: 'C' | 'S', line: string, write: number) => void;
+  transcript?: (line: TranscriptLine) => void;
+}
+
+/** One transcript entry. */
+export interface TranscriptLine {
+  dir: 'C' | 'S' | 'info';
+  text: string;
+  /** Numbers the socket writes: C lines sent in one pipelined group share it; S and info carry the last one. */
+  write: number;
 }
 
 /** What the peer told us about itself, after EHLO (and again after STARTTLS). */
