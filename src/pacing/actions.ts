@@ -45,6 +45,11 @@ export class ShapingActionStore {
     return { id, ...action };
   }
 
+  /** Move the end of action `id` to `endsAt` (a rule fired again while it held). */
+  extend(id: number, endsAt: number): void {
+    this.db.prepare('UPDATE shaping_actions SET ends_at = max(ends_at, ?) WHERE id = ?').run(endsAt, id);
+  }
+
   /** Actions still in force at `now`. */
   inForce(now: number): ShapingAction[] {
     return this.open.all(now) as ShapingAction[];

@@ -64,7 +64,15 @@ export class Reactions {
     const scope = rule.action.scope === 'identity' ? `identity:${identity.name}` : `source:${sourceKeyOf(identity)}`;
     const towards = rule.action.scope === 'identity' ? null : provider?.name ?? null;
     const same = gate.actionsInForce().find((a) => a.rule === rule.name && a.scope === scope && a.provider === towards);
-    if (same) return; // one action per rule and scope at a time; the first reply's end time stands
+    if (same) {
+      // One action per rule and scope at a time: firing again renews its end, never compounds the factor.
+      const renewed = now + rule.action.durationMs;
+      if (renewed > same.endsAt) {
+        this.deps.actions.extend(same.id, renewed);
+        same.endsAt = renewed;
+      }
+      return;
+    }
     const rate = rule.action.kind === 'throttle' ? gate.throttledRate(identity, provider, rule.action.factor) : null;
     const action = this.deps.db.transaction(() => {
       const added = this.deps.actions.add({
