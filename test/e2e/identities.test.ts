@@ -10,24 +10,9 @@ import { tag } from '../kit/mail.js';
 import { startPetrel, STANDARD_SETUP, type Petrel } from '../kit/petrel.js';
 import { freePorts } from '../kit/ports.js';
 import { startSink, type Sink } from '../kit/sink.js';
+import { fromHeader, identities, mailFrom, relayIdentity } from '../kit/identities.js';
 
 const DAY = 86_400_000;
-
-/** `identity list --json` of `p`, by name. */
-export async function identities(p: Petrel): Promise<Record<string, any>> {
-  const r = await p.cli(['identity', 'list', '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  return Object.fromEntries((JSON.parse(r.stdout) as any[]).map((v) => [v.name, v]));
-}
-
-/** Adds a relay identity sending to `sink` (plaintext, no AUTH: smtp-sink has none). */
-export async function relayIdentity(p: Petrel, name: string, sink: Sink, extra: string[] = []): Promise<void> {
-  const r = await p.cli(['identity', 'add', name, '--from', `${name}@outreach.test`, '--via', 'relay', '--relay-host', sink.address, '--relay-port', String(sink.port), '--relay-tls', 'none', ...extra]);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-}
-
-const mailFrom = (m: { mailArgs: string }) => /<([^>]*)>/.exec(m.mailArgs)?.[1];
-const fromHeader = (m: { content: string }) => /^From: (.*)$/m.exec(m.content)?.[1];
 
 describe('identities and pools: rotation, caps, gaps, sticky threads', () => {
   let p: Petrel;
@@ -83,7 +68,8 @@ describe('identities and pools: rotation, caps, gaps, sticky threads', () => {
 
   test('a thread, and a reply to its first message, leave from the identity that sent first', async () => {
     const first = await api.send({ pool: 'even', thread: 'deal-42', to: 'buyer@remote.test', subject: tag('thread'), text: 'one' });
-    const firstBy = await eventually(() => attemptsOf(p, first)[0]?.route === 'identity' && messageIdentity(first), () => 'first message not sent');
+    await eventually(() => attemptsOf(p, first)[0]?.route === 'identity', () => 'first message not sent');
+    const firstBy = await messageIdentity(first);
     for (let i = 0; i < 3; i++) {
       const next = await api.send({ pool: 'even', thread: 'deal-42', to: 'buyer@remote.test', subject: tag('follow-up'), text: 'again' });
       assert.equal(await messageIdentity(next), firstBy);

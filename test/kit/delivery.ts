@@ -73,6 +73,17 @@ export async function eventually<T>(check: () => T | undefined | false, describe
   }
 }
 
+/** `eventually` for checks that have to wait for something themselves (a CLI call, an HTTP request). */
+export async function eventuallyAsync<T>(check: () => Promise<T | undefined | false>, describe: () => string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Every recipient of the message in one of `states`; returns the rows. */
 export function untilRecipients(p: Petrel, id: string, states: string[], timeoutMs?: number): Promise<RecipientRow[]> {
   return eventually(
