@@ -1,8 +1,11 @@
-// Scheduled blocklist lookups (sending.reputation.blocklistIntervalSeconds, default 6 h): every
-// identity's sending domain on the domain lists, every source IP on the IP lists. A listing pauses the
-// identities that send from it. Unknown answers (refused, DNS errors) never pause; errors are logged.
+// Scheduled health checks (sending.reputation.blocklistIntervalSeconds, default 6 h): every identity's
+// sending domain on the domain lists, every source IP on the IP lists — a listing pauses the identities
+// that send from it — and `domain check` of each domain, whose failures are logged as warnings.
+// Unknown answers (refused, DNS errors) never pause; errors are logged and the next round tries again.
 import { ipLabels, queryList } from '../auth/health/blocklists.js';
 import type { HealthContext } from '../auth/health/context.js';
+import { checkDomain } from '../auth/health/domain-check.js';
+import { domainToCheck } from '../auth/domain-setup.js';
 import { pauseIdentity } from '../identities/control.js';
 import type { IdentityStore } from '../identities/store.js';
 import type { Identity } from '../identities/types.js';
@@ -59,6 +62,7 @@ export class BlocklistWatch {
       if (identities.length === 0) return;
       const listings = await this.lookups(identities);
       for (const l of listings) this.pauseFor(l, identities);
+      await this.domainChecks([...new Set(identities.map((i) => i.domain))]);
     } catch (error) {
       this.deps.log.error({ event: 'blocklist-check-failed', err: error }, 'scheduled blocklist check failed');
     }
@@ -74,6 +78,15 @@ export class BlocklistWatch {
     ];
     const answers = await Promise.all(queries.map(async (q) => ({ q, a: await queryList(ctx, q.name, q.list) })));
     return answers.flatMap(({ q, a }) => (a.kind === 'listed' ? [{ subject: q.subject, list: q.list, codes: a.codes }] : []));
+  }
+
+  /** `domain check` of each domain (blocklists aside: done above, per identity): failures are warnings. */
+  private async domainChecks(domains: string[]): Promise<void> {
+    for (const name of domains) {
+      const report = await checkDomain(this.deps.ctx, domainToCheck(this.deps.db, name));
+      const failed = report.findings.filter((f) => f.status === 'fail' && f.area !== 'blocklists' && f.area !== 'checklist');
+      for (const f of failed) this.deps.log.warn({ event: 'domain-check-failed', domain: name, area: f.area, check: f.check, fix: f.fix }, `domain check of ${name}: ${f.message}`);
+    }
   }
 
   /** Pause every identity that sends from the listed domain or IP. */

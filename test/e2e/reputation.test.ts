@@ -57,15 +57,22 @@ describe('reputation: auto-pause and identity test', () => {
 
   before(async () => {
     const mxPort = await freePort();
-    dns = await startDnsServer({ 'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] }, 'mx.remote.test': { A: [SINK_IP] } });
+    dns = await startDnsServer({
+      'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] },
+      'mx.remote.test': { A: [SINK_IP] },
+      // The scheduled blocklist check asks these lists (checks.*): one source IP and one domain are listed.
+      '61.0.0.127.bl.test': { A: ['127.0.0.2'] },
+      'listed.test.dbl.test': { A: ['127.0.1.2'] },
+    });
     bouncer = await startSink('127.0.0.1', await freePort(), ['-f', 'RCPT', '-B', USER_UNKNOWN]);
     mx = await startSink(SINK_IP, mxPort);
     p = await startPetrel({
       dns: { servers: [dns.server] },
       delivery: { enabled: true, mxPort, pollIntervalMs: 100, mtaSts: { enabled: false } },
-      sending: { reputation: { checkIntervalSeconds: 1, hardBounceMinSends: 4 } },
+      sending: { reputation: { checkIntervalSeconds: 1, hardBounceMinSends: 4, blocklistIntervalSeconds: 1 } },
+      checks: { ipBlocklists: ['bl.test'], domainBlocklists: ['dbl.test'] },
       // outreach.test is local too: complaints to its tagged return paths come back to this MX.
-      setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test'] }],
+      setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test'] }, { args: ['domain', 'add', 'listed.test', '--sending'] }],
     });
     api = await apiOf(p);
     await relayIdentity(p, 'hb', bouncer);
@@ -121,6 +128,24 @@ describe('reputation: auto-pause and identity test', () => {
     }, () => 'identity fb was not paused');
     assert.match(paused.reason, /^complaint rate 100\.0 % \(1 of 1 sends in 24 h; limit 0\.30 %\)/);
     assert.equal(paused.complaintRate, 1);
+  });
+
+  test('the scheduled blocklist check pauses identities whose source IP or domain is listed, and only those', async () => {
+    await cliOk(p, ['identity', 'add', 'on-listed-ip', '--from', 'ip@outreach.test', '--via', 'mta', '--source', '127.0.0.61']);
+    await cliOk(p, ['identity', 'add', 'on-listed-domain', '--from', 'news@listed.test', '--via', 'mta']);
+    await cliOk(p, ['identity', 'add', 'clean', '--from', 'clean@outreach.test', '--via', 'mta', '--source', '127.0.0.62']);
+    const ip = await eventuallyAsync(async () => {
+      const v = await identity(p, 'on-listed-ip');
+      return v.state === 'paused' && v;
+    }, () => 'on-listed-ip was not paused');
+    assert.equal(ip.reason, 'blocklisted: 127.0.0.61 is listed on bl.test (127.0.0.2)');
+    const domain = await eventuallyAsync(async () => {
+      const v = await identity(p, 'on-listed-domain');
+      return v.state === 'paused' && v;
+    }, () => 'on-listed-domain was not paused');
+    assert.equal(domain.reason, 'blocklisted: listed.test is listed on dbl.test (127.0.1.2)');
+    await new Promise((r) => setTimeout(r, 1500)); // another round
+    assert.equal((await identity(p, 'clean')).state, 'active');
   });
 
   test('identity test: a wrong password shows the 535 and a fix; the right one passes every step', async () => {

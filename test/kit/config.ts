@@ -36,6 +36,7 @@ export interface ConfigOverrides {
   /** Identity caps and reputation rules; the scheduled blocklist check is off unless a test turns it on. */
   sending?: Record<string, unknown>;
   shaping?: Record<string, unknown>;
+  checks?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -93,6 +94,7 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     http: { port: ports.http ?? 0, ...o.http },
     sending: { ...o.sending, reputation: { blocklistIntervalSeconds: 0, ...(o.sending?.['reputation'] as Record<string, unknown> | undefined) } },
     ...(o.shaping ? { shaping: o.shaping } : {}),
+    ...(o.checks ? { checks: o.checks } : {}),
   };
 }
 
