@@ -18,6 +18,7 @@ import { packageVersion } from '../util/version.js';
 import { registerWebhookCommands } from './commands/webhook.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerPoolCommands } from './commands/pool.js';
+import { registerShapingCommands } from './commands/shaping.js';
 
 export function buildProgram(): Command {
   const program = new Command('petrel')
@@ -45,5 +46,6 @@ export function buildProgram(): Command {
   registerApiKeyCommands(program);
   registerIdentityCommands(program);
   registerPoolCommands(program);
+  registerShapingCommands(program);
   return program;
 }

@@ -30,6 +30,20 @@ export function pauseIdentity(db: Db, name: string, req: PauseRequest): boolean 
 }
 
 /**
+ * End shaping actions early (`petrel shaping clear`, the API) and make the mail they held due now
+ * (the gate decides again: what is still held waits again). Returns the number of actions ended.
+ */
+export function clearShapingActions(db: Db, now: number, where: Parameters<ShapingActionStore['clear']>[1]): number {
+  return db.transaction(() => {
+    const cleared = new ShapingActionStore(db).clear(now, where);
+    if (cleared > 0) {
+      db.prepare(`UPDATE recipients SET next_attempt_at = ? WHERE state = 'throttled' AND (wait_reason LIKE 'suspended:%' OR wait_reason LIKE 'throttled:% rate %')`).run(now);
+    }
+    return cleared;
+  })();
+}
+
+/**
  * Resume `name`: active again, its throttles and suspensions ended, and every recipient waiting for it
  * due now. Returns the number of recipients released, or null when the identity is unknown.
  */

@@ -15,6 +15,7 @@ import { freePort } from '../kit/ports.js';
 import { startSink, type Sink } from '../kit/sink.js';
 
 const MINUTE = 60_000;
+const DAY = 86_400_000;
 const GMAIL_RATE = '450 4.7.28 [127.0.0.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited.';
 const YAHOO_TSS04 = '421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes';
 const SPAMHAUS = '554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/127.0.0.1';
@@ -48,8 +49,13 @@ describe('provider shaping and automation rules', () => {
       setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test', '--sending'] }],
     });
     api = await apiOf(p);
-    await cliOk(p, ['identity', 'add', 'direct', '--from', 'direct@outreach.test', '--via', 'mta']);
-    await cliOk(p, ['identity', 'add', 'listed', '--from', 'listed@outreach.test', '--via', 'mta']);
+    // Start just after midnight UTC: the whole test (about 3.5 test hours) stays in one calendar day.
+    const now = Date.now();
+    await p.advance(Math.ceil(now / DAY) * DAY + MINUTE - now);
+    const ramp = ['--warmup', '50,10,100'];
+    await cliOk(p, ['identity', 'add', 'direct', '--from', 'direct@outreach.test', '--via', 'mta', ...ramp]);
+    await cliOk(p, ['identity', 'add', 'listed', '--from', 'listed@outreach.test', '--via', 'mta', ...ramp]);
+    await cliOk(p, ['identity', 'add', 'calm', '--from', 'calm@outreach.test', '--via', 'mta', ...ramp]);
   });
   after(async () => {
     await Promise.allSettled(Object.values(sinks).map((s) => s!.stop()));
@@ -139,6 +145,12 @@ describe('provider shaping and automation rules', () => {
     await eventually(() => stateOf(next).state === 'throttled', () => JSON.stringify(stateOf(next)));
     assert.match(await cliOk(p, ['identity', 'resume', 'listed']), /resumed listed: 1 waiting recipient due now/);
     await eventually(() => stateOf(next).state === 'delivered', () => JSON.stringify(stateOf(next)));
-    assert.equal((await identity(p, 'listed')).state, 'active');
+    assert.equal((await identity(p, 'listed')).state, 'warming');
+  });
+
+  test('a day with shaping actions or blocks holds the warm-up ramp; a calm day advances it', async () => {
+    await p.advance(DAY);
+    const days = Object.fromEntries(await Promise.all(['direct', 'listed', 'calm'].map(async (n) => [n, (await identity(p, n)).warmupDay])));
+    assert.deepEqual(days, { direct: 1, listed: 1, calm: 2 });
   });
 });
