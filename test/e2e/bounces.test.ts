@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { eventsOf, eventually, submit, suppressionsOf, untilRecipients } from '../kit/delivery.js';
 import { startDnsServer, type TestDnsServer } from '../kit/dns-server.js';
 import { tag } from '../kit/mail.js';
+import { arf } from '../kit/reports.js';
 import { swaks } from '../kit/peers.js';
 import { ALICE, startPetrel, type Petrel } from '../kit/petrel.js';
 import { freePort } from '../kit/ports.js';
@@ -45,36 +46,6 @@ ${headers}
 --=b1--
 `;
 
-const arf = (to: string, complainer: string, feedbackType: string) => `From: <fbl@isp.test>
-To: <${to}>
-Subject: Abuse report
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=feedback-report; boundary="=f1"
-
---=f1
-Content-Type: text/plain
-
-This is an email abuse report.
-
---=f1
-Content-Type: message/feedback-report
-
-Feedback-Type: ${feedbackType}
-User-Agent: isp-fbl/1.0
-Version: 1
-Original-Rcpt-To: <${complainer}>
-Arrival-Date: Thu, 8 Mar 2026 14:00:00 +0000
-
---=f1
-Content-Type: message/rfc822
-
-From: alice@example.test
-To: ${complainer}
-Subject: hello
-
-hi
---=f1--
-`;
 
 describe('bounces, complaints and the suppression list', () => {
   let dns: TestDnsServer;
@@ -165,14 +136,14 @@ describe('bounces, complaints and the suppression list', () => {
 
   test('a complaint (ARF) suppresses the address for this sending domain; an opt-out report is an unsubscribe', async () => {
     const { id, returnPath } = await sendTo(['angry@remote.test']);
-    await report(returnPath, arf(returnPath, 'angry@remote.test', 'abuse'), 'fbl@isp.test');
+    await report(returnPath, arf(returnPath, 'angry@remote.test', 'abuse', ALICE.user), 'fbl@isp.test');
     const complained = await eventually(() => eventsOf(a, id).find((e) => e.type === 'complained'), () => JSON.stringify(eventsOf(a, id)) + a.logs.slice(-3000));
     assert.equal(complained.recipient, 'angry@remote.test');
     assert.equal(complained.class, 'complaint');
     assert.deepEqual(suppressionsOf(a, 'angry@remote.test'), [{ scope: 'example.test', reason: 'complaint', source_message: id }]);
 
     const second = await sendTo(['leaving@remote.test']);
-    await report(second.returnPath, arf(second.returnPath, 'leaving@remote.test', 'opt-out'), 'fbl@isp.test');
+    await report(second.returnPath, arf(second.returnPath, 'leaving@remote.test', 'opt-out', ALICE.user), 'fbl@isp.test');
     await eventually(() => eventsOf(a, second.id).find((e) => e.type === 'unsubscribed'), () => JSON.stringify(eventsOf(a, second.id)));
     assert.deepEqual(suppressionsOf(a, 'leaving@remote.test').map((s) => s.reason), ['unsubscribe']);
   });

@@ -9,6 +9,7 @@ import { eventsOf, eventually, eventuallyAsync, recipientsOf } from '../kit/deli
 import { startDnsServer, type TestDnsServer } from '../kit/dns-server.js';
 import { cliOk, identity, relayIdentity } from '../kit/identities.js';
 import { tag } from '../kit/mail.js';
+import { arf } from '../kit/reports.js';
 import { swaks } from '../kit/peers.js';
 import { ALICE, startPetrel, STANDARD_SETUP, type Petrel } from '../kit/petrel.js';
 import { freePort } from '../kit/ports.js';
@@ -18,35 +19,6 @@ const USER_UNKNOWN = '550 5.1.1 <gone@remote.test>: Recipient address rejected: 
 const SINK_IP = '127.0.0.51';
 const TAGGED = /<(b\+[0-9a-z]{26}-[0-9a-z]{10}@outreach\.test)>/;
 
-const arf = (to: string, complainer: string) => `From: <fbl@isp.test>
-To: <${to}>
-Subject: Abuse report
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=feedback-report; boundary="=f1"
-
---=f1
-Content-Type: text/plain
-
-This is an email abuse report.
-
---=f1
-Content-Type: message/feedback-report
-
-Feedback-Type: abuse
-User-Agent: isp-fbl/1.0
-Version: 1
-Original-Rcpt-To: <${complainer}>
-
---=f1
-Content-Type: message/rfc822
-
-From: fb@outreach.test
-To: ${complainer}
-Subject: hello
-
-hi
---=f1--
-`;
 
 describe('reputation: auto-pause and identity test', () => {
   let dns: TestDnsServer;
@@ -119,7 +91,7 @@ describe('reputation: auto-pause and identity test', () => {
     const [got] = await mx.waitForContent(subject);
     const returnPath = TAGGED.exec(got!.mailArgs)?.[1];
     assert.ok(returnPath, `MAIL ${got!.mailArgs} is not a tagged return path`);
-    const r = await swaks(['--server', `127.0.0.1:${p.ports.mx}`, '--from', 'fbl@isp.test', '--to', returnPath, '--data', '-'], arf(returnPath, 'angry@remote.test'));
+    const r = await swaks(['--server', `127.0.0.1:${p.ports.mx}`, '--from', 'fbl@isp.test', '--to', returnPath, '--data', '-'], arf(returnPath, 'angry@remote.test', 'abuse', 'fb@outreach.test'));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     await eventually(() => eventsOf(p, id).some((e) => e.type === 'complained'), () => JSON.stringify(eventsOf(p, id)));
     const paused = await eventuallyAsync(async () => {

@@ -173,9 +173,19 @@ export async function startPetrel(opts: PetrelOptions = {}): Promise<Petrel> {
     }
   }
   const mxAddress = (opts.listeners?.mx?.['address'] as string | undefined) ?? '127.0.0.1';
-  const server = new ServerProcess(configPath, dataDir, ports, mxAddress, { ...opts.env, ...clockEnv });
-  await server.start();
-  return makeHandle(server, ports, dataDir, configPath, opts.hostname ?? HOSTNAME, clockFile);
+  // Another process may take a port between freePorts() and the bind: then try fresh ports (twice).
+  for (let attempt = 1; ; attempt++) {
+    const server = new ServerProcess(configPath, dataDir, ports, mxAddress, { ...opts.env, ...clockEnv });
+    try {
+      await server.start();
+      return makeHandle(server, ports, dataDir, configPath, opts.hostname ?? HOSTNAME, clockFile);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+      const [nmx, nsub, nsubs, nalt, nhttp] = await freePorts(5);
+      Object.assign(ports, { mx: opts.mxPort ?? nmx!, submission: nsub!, submissions: nsubs!, alt: nalt!, http: nhttp! });
+      writeFileSync(configPath, configYaml(ports, opts));
+    }
+  }
 }
 
 function makeHandle(server: ServerProcess, ports: Ports, dataDir: string, configPath: string, hostname: string, clockFile: string | null): Petrel {
