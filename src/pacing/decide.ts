@@ -33,27 +33,31 @@ export interface Hold {
   until: number;
 }
 
-export type SendDecision = { admit: number } | { admit: 0; until: number; reason: string };
+/**
+ * A wait for a pace (minimum gap, per-minute rate) also says how far apart the slots are, so the gate
+ * can give the mail waiting behind it successive slots instead of one they would all crowd into.
+ */
+export type SendDecision = { admit: number } | { admit: 0; until: number; reason: string; spacingMs?: number };
 
 /** Admit up to `want` recipients now, or say when the next slot is. */
 export function decideSend(now: number, want: number, holds: readonly Hold[], buckets: readonly BucketView[]): SendDecision {
   const held = holds.filter((h) => h.until > now).sort((a, b) => b.until - a.until)[0];
   if (held) return { admit: 0, until: held.until, reason: held.reason };
   let admit = want;
-  let wait: { until: number; reason: string } | null = null;
+  let wait: { until: number; reason: string; spacingMs?: number } | null = null;
   for (const b of buckets) {
     const room = roomIn(now, b);
     if (room.count > 0) {
       admit = Math.min(admit, room.count);
       continue;
     }
-    if (!wait || room.until > wait.until) wait = { until: room.until, reason: `throttled: ${room.why}` };
+    if (!wait || room.until > wait.until) wait = { until: room.until, reason: `throttled: ${room.why}`, ...(room.spacingMs ? { spacingMs: room.spacingMs } : {}) };
   }
   return wait ? { admit: 0, ...wait } : { admit };
 }
 
 /** How many sends one bucket allows now, or when it allows one again. */
-function roomIn(now: number, b: BucketView): { count: number; until: number; why: string } {
+function roomIn(now: number, b: BucketView): { count: number; until: number; why: string; spacingMs?: number } {
   const { daily, hourly, perMinute, minGapMs } = b.limits;
   const label = (what: string) => (b.label ? `${b.label} ${what}` : what);
   if (daily !== undefined && b.sentToday >= daily) return { count: 0, until: b.dayEndsAt, why: label('daily cap') };
@@ -63,9 +67,9 @@ function roomIn(now: number, b: BucketView): { count: number; until: number; why
   }
   if (perMinute !== undefined) {
     const inMinute = countSince(b.recent, now - MINUTE);
-    if (inMinute >= perMinute) return { count: 0, until: freeAt(b.recent, perMinute, MINUTE), why: label(`rate ${perMinute}/min`) };
+    if (inMinute >= perMinute) return { count: 0, until: freeAt(b.recent, perMinute, MINUTE), why: label(`rate ${perMinute}/min`), spacingMs: Math.ceil(MINUTE / perMinute) };
   }
-  if (minGapMs && b.nextSendAt > now) return { count: 0, until: b.nextSendAt, why: label('min gap') };
+  if (minGapMs && b.nextSendAt > now) return { count: 0, until: b.nextSendAt, why: label('min gap'), spacingMs: minGapMs };
   const left = (cap: number | undefined, used: number) => (cap === undefined ? Infinity : cap - used);
   const count = Math.min(
     left(daily, b.sentToday),

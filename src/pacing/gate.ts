@@ -51,6 +51,10 @@ export class SendGate {
   private holds = new Map<string, string[]>();
   private actions: ShapingAction[] = [];
   private refreshedAt = -Infinity;
+  /** The last slot handed to mail waiting for an identity's pace (in memory: a restart re-spreads). */
+  private readonly paceSlots = new Map<string, number>();
+  /** Jobs (by key) that already got a pace slot: when one comes back early it is next, not last. */
+  private readonly slotted = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -87,7 +91,7 @@ export class SendGate {
   }
 
   /** Decide for `want` recipients of `identity` towards `provider`; reserve what is admitted. */
-  admit(cached: Identity, want: number, provider: ProviderLimits | null): { decision: SendDecision; reservation: Reservation | null } {
+  admit(cached: Identity, want: number, provider: ProviderLimits | null, key?: string): { decision: SendDecision; reservation: Reservation | null } {
     const now = this.clock();
     let identity = cached;
     let holds = this.holdsOf(identity, provider?.name ?? null, now);
@@ -99,10 +103,23 @@ export class SendGate {
     }
     const views = this.buckets(identity, provider, now);
     const decision = decideSend(now, want, holds, views.map((v) => v.view));
-    if (decision.admit === 0) return { decision, reservation: null };
+    if ('until' in decision) return { decision: this.spread(identity.name, decision, key), reservation: null };
+    if (key !== undefined) this.slotted.delete(key);
     const gap = identity.minGapMs > 0 ? identity.minGapMs * (1 + this.random() * this.config.jitter) : 0;
     for (const v of views) this.counters.reserve(v.counter, decision.admit, now, v.gap ? gap : 0);
     return { decision, reservation: { buckets: views.map((v) => v.counter), count: decision.admit, at: now } };
+  }
+
+  /** Mail waiting for a pace gets successive slots, not one slot it would all be claimed at again. */
+  private spread(name: string, d: Extract<SendDecision, { until: number }>, key: string | undefined): SendDecision {
+    if (!d.spacingMs || key === undefined) return d;
+    if (this.slotted.has(key)) return d; // its slot came; the pace still holds it a moment: it is next
+    if (this.slotted.size > 100_000) this.slotted.clear(); // bounded; forgetting only re-spreads
+    this.slotted.add(key);
+    const last = this.paceSlots.get(name) ?? -Infinity;
+    const until = Math.max(d.until, last + d.spacingMs);
+    this.paceSlots.set(name, until);
+    return { ...d, until };
   }
 
   /** Give back `n` of a reservation's sends (they were never attempted). */

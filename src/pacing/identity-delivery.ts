@@ -45,7 +45,8 @@ export class IdentityDelivery {
     const provider = this.deps.shaping.providerOf(route.hosts.map((h) => h.name));
     const shaped = withLimits(route, provider);
     const { gate } = this.deps;
-    const first = gate.admit(identity, job.recipients.length, provider);
+    const key = `${job.messageId}/${job.domain}`;
+    const first = gate.admit(identity, job.recipients.length, provider, key);
     const admitted = job.recipients.slice(0, first.decision.admit);
     let waiting: RecipientResult[] = [];
     if (admitted.length < job.recipients.length) {
