@@ -23,6 +23,7 @@ import { startMtaStsServer } from '../auth/mta-sts-server.js';
 import { startDelivery, type RunningDelivery } from './delivery.js';
 import type { Logger } from '../util/log.js';
 import { packageVersion } from '../util/version.js';
+import { processClock } from '../util/clock.js';
 import { ApiKeys } from '../api/keys.js';
 import { startHttp, type RunningHttp } from '../api/server.js';
 import { checkWebhookSecrets } from '../webhooks/config-endpoints.js';
@@ -51,6 +52,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   let afterCommit = () => {};
   const metrics = new Metrics({ isSendingDomain: (domain) => directory.isSendingDomain(domain) });
   metrics.watchQueue(db);
+  metrics.watchIdentities(db, processClock());
   const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit(), onAccepted: metrics.messageAccepted });
   const returnPaths = new ReturnPaths(loadOrCreateSecretKey(secretKeyPath(config)), {
     mode: config.bounces.returnPath,
