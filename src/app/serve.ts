@@ -100,7 +100,11 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     }
     if (config.http.enabled) {
       const ctx = { config, db, queue, directory, keys: new ApiKeys(db), log, version: packageVersion(),
-        wakeDelivery: () => delivery.scheduler.wake(), ready: () => listeners.every((l) => l.port > 0) };
+        wakeDelivery: () => {
+          delivery.gate.invalidate(); // an identity or shaping change is seen by the next job, not a second later
+          delivery.scheduler.wake();
+        },
+        ready: () => listeners.every((l) => l.port > 0) };
       http = await startHttp(ctx, metrics);
     }
   } catch (err) {
