@@ -113,3 +113,48 @@ export function replyText(r: { code: number | null; enhanced: string | null; tex
   if (!r) return '';
   return [r.code, r.enhanced, r.text].filter((x) => x !== null && x !== undefined && x !== '').join(' ');
 }
+
+/** A shaping action as GET /v1/identities shows it (the reply that triggered it, when it ends). */
+export interface IdentityAction {
+  id: number;
+  rule: string;
+  action: 'throttle' | 'suspend';
+  scope: string;
+  provider: string | null;
+  rate: number | null;
+  startedAt: string;
+  endsAt: string;
+  inForce: boolean;
+  reply: string | null;
+}
+
+export interface Identity {
+  name: string;
+  from: string;
+  via: 'mta' | 'relay';
+  state: 'active' | 'warming' | 'paused' | 'suspended';
+  reason: string | null;
+  sentToday: number;
+  capToday: number | null;
+  warmupDay: number | null;
+  warmupCurve: number[];
+  bounceRate: number | null;
+  complaintRate: number | null;
+  relay: { host: string; port: number; tls: string; user: string | null; oauth: boolean } | null;
+  source: string | null;
+  timeZone: string;
+  pausedBy: string | null;
+  suspendedUntil: string | null;
+  actions: IdentityAction[];
+}
+
+export interface Pool {
+  name: string;
+  members: Array<{ identity: string; weight: number }>;
+  createdAt: string;
+}
+
+/** A share as a percentage with one decimal, '–' when there is none. */
+export function percent(r: number | null | undefined): string {
+  return r === null || r === undefined ? '–' : `${(r * 100).toFixed(1)}%`;
+}

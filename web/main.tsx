@@ -5,7 +5,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, whenUnauthorized } from './api';
 import { Domains } from './pages/domains';
 import { Events } from './pages/events';
+import { Identities } from './pages/identities';
 import { Overview } from './pages/overview';
+import { Pools } from './pages/pools';
 import { Queue } from './pages/queue';
 import { SignIn } from './pages/sign-in';
 import { Suppressions } from './pages/suppressions';
@@ -17,6 +19,8 @@ type Session = { scope: string; expiresAt: string | null };
 const NAV: Array<[string, string]> = [
   ['#/overview', 'Overview'],
   ['#/queue', 'Queue'],
+  ['#/identities', 'Identities'],
+  ['#/pools', 'Pools'],
   ['#/domains', 'Domains'],
   ['#/suppressions', 'Suppressions'],
   ['#/events', 'Live events'],
@@ -66,6 +70,8 @@ function App() {
       <main>
         {trace ? <Trace id={decodeURIComponent(trace[1]!)} admin={session.scope === 'admin'} />
           : path.startsWith('/queue') ? <Queue />
+          : path.startsWith('/identities') ? <Identities admin={session.scope === 'admin'} />
+          : path.startsWith('/pools') ? <Pools />
           : path.startsWith('/domains') ? <Domains admin={session.scope === 'admin'} />
           : path.startsWith('/suppressions') ? <Suppressions admin={session.scope === 'admin'} />
           : path.startsWith('/events') ? <Events />

@@ -15,7 +15,7 @@ export interface ApiContext {
   keys: ApiKeys;
   log: Logger;
   version: string;
-  /** Look for due mail now (after a queue action). */
+  /** Look for due mail now, with identities and shaping actions re-read (after a queue or identity action). */
   wakeDelivery(): void;
   /** Listeners up and storage answering (for /readyz). */
   ready(): boolean;

@@ -23,6 +23,7 @@ import { startMtaStsServer } from '../auth/mta-sts-server.js';
 import { startDelivery, type RunningDelivery } from './delivery.js';
 import type { Logger } from '../util/log.js';
 import { packageVersion } from '../util/version.js';
+import { processClock } from '../util/clock.js';
 import { ApiKeys } from '../api/keys.js';
 import { startHttp, type RunningHttp } from '../api/server.js';
 import { checkWebhookSecrets } from '../webhooks/config-endpoints.js';
@@ -51,6 +52,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   let afterCommit = () => {};
   const metrics = new Metrics({ isSendingDomain: (domain) => directory.isSendingDomain(domain) });
   metrics.watchQueue(db);
+  metrics.watchIdentities(db, processClock());
   const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit(), onAccepted: metrics.messageAccepted });
   const returnPaths = new ReturnPaths(loadOrCreateSecretKey(secretKeyPath(config)), {
     mode: config.bounces.returnPath,
@@ -98,7 +100,11 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     }
     if (config.http.enabled) {
       const ctx = { config, db, queue, directory, keys: new ApiKeys(db), log, version: packageVersion(),
-        wakeDelivery: () => delivery.scheduler.wake(), ready: () => listeners.every((l) => l.port > 0) };
+        wakeDelivery: () => {
+          delivery.gate.invalidate(); // an identity or shaping change is seen by the next job, not a second later
+          delivery.scheduler.wake();
+        },
+        ready: () => listeners.every((l) => l.port > 0) };
       http = await startHttp(ctx, metrics);
     }
   } catch (err) {

@@ -1,6 +1,7 @@
 // Petrel's Prometheus metrics: one object holding a registry and the hooks the SMTP listeners, queue
 // writer, scheduler, resolver and HTTP server call (one counter or histogram update per event).
-// Gauges of the queue and webhooks are read at scrape time; a failing read fails that scrape only.
+// Gauges of the queue, webhooks, identities and shaping actions are read at scrape time; a failing
+// read fails that scrape only.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Classification } from '../bounce/classes.js';
 import type { RecipientResult } from '../delivery/job.js';
@@ -8,7 +9,9 @@ import type { RecipientUpdate, StoredMessage } from '../queue/delivery-store.js'
 import type { Direction } from '../queue/message-rows.js';
 import type { Envelope, ListenerRole } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
+import type { Clock } from '../util/clock.js';
 import type { EndpointBacklog } from '../webhooks/dispatcher.js';
+import { watchIdentities } from './identity-gauges.js';
 import { outcomeOf, providerOf, senderLabel } from './labels.js';
 
 export interface MetricsOptions {
@@ -118,6 +121,11 @@ export class Metrics {
         for (const e of backlog()) this.set({ endpoint: e.id }, e.backlog);
       },
     });
+  }
+
+  /** Identities (sent today, cap today, paused) and shaping actions by rule, read at scrape time (identity-gauges.ts). */
+  watchIdentities(db: Db, clock: Clock): void {
+    watchIdentities(this.registry, db, clock);
   }
 
   /** A metric must never fail the delivery or acceptance it counts: a failing lookup labels "other". */

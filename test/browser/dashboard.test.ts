@@ -2,22 +2,16 @@
 // send through the API, find the message in the queue, read its trace, retry it, sign out. Fails at
 // once when Chromium is missing. Screenshots of every page go to test-artifacts/dashboard/.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startDnsServer, type TestDnsServer } from '../kit/dns-server.js';
-import { ALICE, ROOT, startPetrel, type Petrel } from '../kit/petrel.js';
+import { ALICE, startPetrel, type Petrel } from '../kit/petrel.js';
 import { freePort } from '../kit/ports.js';
 import { startSink, type Sink } from '../kit/sink.js';
+import { launchPage, see as seeOn, shot as shotOf } from './kit.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'dashboard-Secret-9';
 const SINK_IP = '127.0.0.23';
-const SHOTS = join(ROOT, 'test-artifacts', 'dashboard');
-/** The flags that keep Chromium off the (closed) network and out of first-run work. */
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 
 describe('dashboard in Chromium', () => {
   let dns: TestDnsServer;
@@ -30,7 +24,6 @@ describe('dashboard in Chromium', () => {
   let messageId: string;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`FATAL: ${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
     const mxPort = await freePort();
     dns = await startDnsServer({
       'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] },
@@ -52,10 +45,7 @@ describe('dashboard in Chromium', () => {
     const key = await p.cli(['apikey', 'create', 't', '--scope', 'admin']);
     assert.equal(key.code, 0, key.stderr);
     adminKey = key.stdout.trim();
-    mkdirSync(SHOTS, { recursive: true });
-    // launch() gives Chromium a new empty profile directory of its own, removed on close.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    ({ browser, page } = await launchPage());
   });
   after(async () => {
     await browser?.close();
@@ -64,8 +54,8 @@ describe('dashboard in Chromium', () => {
     await dns?.close();
   });
 
-  const see = (text: string | RegExp) => page.getByText(text).first().waitFor({ state: 'visible', timeout: 20_000 });
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const see = (text: string | RegExp) => seeOn(page, text);
+  const shot = (name: string) => shotOf(page, name);
 
   test('the dashboard is served with its assets and cache headers', async () => {
     const index = await fetch(`${base}/`);

@@ -7,6 +7,8 @@ import type { Petrel } from './petrel.js';
 export interface ApiResponse {
   status: number;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The body as received, e.g. to check that a secret never appears in it. */
+  text: string;
 }
 
 export interface Api {
@@ -28,7 +30,7 @@ export async function apiOf(p: Petrel): Promise<Api> {
     const r = await curl([...args, `http://127.0.0.1:${p.ports.http}${path}`], opts.body === undefined ? undefined : JSON.stringify(opts.body));
     const cut = r.stdout.lastIndexOf('\n');
     const text = r.stdout.slice(0, cut);
-    return { status: Number(r.stdout.slice(cut + 1)), body: text ? JSON.parse(text) : null };
+    return { status: Number(r.stdout.slice(cut + 1)), body: text ? JSON.parse(text) : null, text };
   };
   return {
     call,

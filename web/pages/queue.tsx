@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, qs, when, type MessageSummary, type Page } from '../api';
 import { MessageActions } from './actions';
 
-const STATES = ['', 'queued', 'deferred', 'active', 'held', 'delivered', 'relayed', 'bounced', 'expired', 'stored', 'suppressed'];
+const STATES = ['', 'queued', 'deferred', 'throttled', 'active', 'held', 'delivered', 'relayed', 'bounced', 'expired', 'stored', 'suppressed'];
 
 export function Queue() {
   const [state, setState] = useState('');

@@ -4,13 +4,19 @@ import type { RouteSpec } from '../route.js';
 import { domainRoutes } from './domains.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
+import { identityRoutes } from './identities.js';
 import { messageRoutes } from './messages.js';
+import { poolRoutes } from './pools.js';
 import { queueRoutes } from './queue.js';
 import { sessionRoutes } from './session.js';
+import { shapingRoutes } from './shaping.js';
 import { statsRoutes } from './stats.js';
 import { suppressionRoutes } from './suppressions.js';
 import { webhookRoutes } from './webhooks.js';
 
 export function allRoutes(ctx: ApiContext): RouteSpec[] {
-  return [...healthRoutes(ctx), ...sessionRoutes(ctx), ...messageRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx), ...statsRoutes(ctx), ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx)];
+  return [
+    ...healthRoutes(ctx), ...sessionRoutes(ctx), ...messageRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx), ...statsRoutes(ctx),
+    ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx), ...identityRoutes(ctx), ...poolRoutes(ctx), ...shapingRoutes(ctx),
+  ];
 }
