@@ -4,6 +4,7 @@
 import { EventStore } from '../events/store.js';
 import { ShapingActionStore, sourceKeyOf } from '../pacing/actions.js';
 import type { Db } from '../store/db.js';
+import { releaseWaiting } from './release.js';
 import { IdentityStore } from './store.js';
 
 export interface PauseRequest {
@@ -30,20 +31,6 @@ export function pauseIdentity(db: Db, name: string, req: PauseRequest): boolean 
 }
 
 /**
- * End shaping actions early (`petrel shaping clear`, the API) and make the mail they held due now
- * (the gate decides again: what is still held waits again). Returns the number of actions ended.
- */
-export function clearShapingActions(db: Db, now: number, where: Parameters<ShapingActionStore['clear']>[1]): number {
-  return db.transaction(() => {
-    const cleared = new ShapingActionStore(db).clear(now, where);
-    if (cleared > 0) {
-      db.prepare(`UPDATE recipients SET next_attempt_at = ? WHERE state = 'throttled' AND (wait_reason LIKE 'suspended:%' OR wait_reason LIKE 'throttled:% rate %')`).run(now);
-    }
-    return cleared;
-  })();
-}
-
-/**
  * Resume `name`: active again, its throttles and suspensions ended, and every recipient waiting for it
  * due now. Returns the number of recipients released, or null when the identity is unknown.
  */
@@ -54,7 +41,7 @@ export function resumeIdentity(db: Db, name: string, now: number, by: 'operator'
     if (!identity) return null;
     store.setState(name, 'active', { by, now });
     const cleared = new ShapingActionStore(db).clear(now, { scopes: [`identity:${name}`, `source:${sourceKeyOf(identity)}`] });
-    const released = db.prepare(`UPDATE recipients SET next_attempt_at = ? WHERE state = 'throttled' AND wait_identity = ?`).run(now, name).changes;
+    const released = releaseWaiting(db, [name], now);
     new EventStore(db).append([{
       at: now, type: 'identity.resumed', sender: identity.from, sendingDomain: identity.domain,
       data: { identity: name, by, released, actionsCleared: cleared, ...(identity.reason ? { pausedFor: identity.reason } : {}) },

@@ -21,13 +21,23 @@ export function removeIdentity(db: Db, name: string, now: number): number | null
 
 /** End shaping action `id` now; the mail of the identities it held is due again. Released count, or null when not in force. */
 export function clearShapingAction(db: Db, id: number, now: number): number | null {
+  const r = clearShapingActions(db, now, { id });
+  return r.cleared === 0 ? null : r.released;
+}
+
+/**
+ * End the shaping actions in force that `where` picks (by id, rule or scope; `petrel shaping clear`,
+ * the API); the mail of the identities they held is due again. How many ended and were released.
+ */
+export function clearShapingActions(db: Db, now: number, where: { id?: number; rule?: string; scopes?: readonly string[] }): { cleared: number; released: number } {
   return db.transaction(() => {
     const actions = new ShapingActionStore(db);
-    const action = actions.inForce(now).find((a) => a.id === id);
-    if (!action || actions.clear(now, { id }) === 0) return null;
-    const concerned = new IdentityStore(db).list()
-      .filter((i) => action.scope === `identity:${i.name}` || action.scope === `source:${sourceKeyOf(i)}`)
-      .map((i) => i.name);
-    return releaseWaiting(db, concerned, now);
+    const picked = actions.inForce(now).filter((a) => (where.id === undefined || a.id === where.id)
+      && (where.rule === undefined || a.rule === where.rule) && (where.scopes === undefined || where.scopes.includes(a.scope)));
+    if (picked.length === 0) return { cleared: 0, released: 0 };
+    for (const a of picked) actions.clear(now, { id: a.id });
+    const scopes = new Set(picked.map((a) => a.scope));
+    const concerned = new IdentityStore(db).list().filter((i) => scopes.has(`identity:${i.name}`) || scopes.has(`source:${sourceKeyOf(i)}`)).map((i) => i.name);
+    return { cleared: picked.length, released: releaseWaiting(db, concerned, now) };
   })();
 }

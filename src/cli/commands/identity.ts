@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { pauseIdentity, resumeIdentity } from '../../identities/control.js';
 import { buildIdentity } from '../../identities/create.js';
 import { IdentityStore } from '../../identities/store.js';
+import { removeIdentity } from '../../identities/release.js';
 import { identityViews, type IdentityView } from '../../identities/view.js';
 import { secretKeyPath } from '../../store/paths.js';
 import { loadOrCreateSecretKey } from '../../store/seal.js';
@@ -107,9 +108,9 @@ export function registerIdentityCommands(program: Command): void {
     .command('remove <name>')
     .description('remove it (its queued mail then leaves by the default route)')
     .action(async (name: string, _raw: unknown, command: Command) => {
-      const removed = await withDatabase(configFor(command), (db) => new IdentityStore(db).remove(name));
-      if (!removed) throw new Error(`no identity ${name}`);
-      process.stdout.write(`removed identity ${name}\n`);
+      const released = await withDatabase(configFor(command), (db) => removeIdentity(db, name, processClock()()));
+      if (released === null) throw new Error(`no identity ${name}`);
+      process.stdout.write(`removed identity ${name}; ${released} waiting ${released === 1 ? 'recipient leaves' : 'recipients leave'} by the default route\n`);
     });
   registerIdentityTest(identity);
 }

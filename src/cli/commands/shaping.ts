@@ -2,7 +2,7 @@
 // with the replies that triggered them, and ending them early. A running server sees a clear within a second.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { clearShapingActions } from '../../identities/control.js';
+import { clearShapingActions } from '../../identities/release.js';
 import { ShapingActionStore, type ShapingAction } from '../../pacing/actions.js';
 import { processClock } from '../../util/clock.js';
 import { configFor, withDatabase } from '../context.js';
@@ -32,9 +32,9 @@ export function registerShapingCommands(program: Command): void {
       const o = clearOptions.parse(raw);
       if (o.id === undefined && o.rule === undefined && o.source === undefined && o.identity === undefined) throw new UsageError('say which: --id, --rule, --source or --identity');
       const scopes = [...(o.source ? [`source:${o.source}`] : []), ...(o.identity ? [`identity:${o.identity}`] : [])];
-      const cleared = await withDatabase(configFor(command), (db) =>
+      const { cleared, released } = await withDatabase(configFor(command), (db) =>
         clearShapingActions(db, processClock()(), { ...(scopes.length > 0 ? { scopes } : {}), ...(o.rule ? { rule: o.rule } : {}), ...(o.id ? { id: o.id } : {}) }));
-      process.stdout.write(`ended ${cleared} ${cleared === 1 ? 'action' : 'actions'}\n`);
+      process.stdout.write(`ended ${cleared} ${cleared === 1 ? 'action' : 'actions'}; ${released} waiting ${released === 1 ? 'recipient' : 'recipients'} due now\n`);
     });
 }
 
