@@ -18,11 +18,11 @@ describe('decideSend', () => {
   it('waits until the oldest send of the window leaves it (hourly, per minute)', () => {
     const recent = [NOW - 3_000_000, NOW - 2_000_000, NOW - 100];
     assert.deepEqual(decideSend(NOW, 1, [], [bucket({ limits: { hourly: 3 }, recent })]), { admit: 0, until: NOW - 3_000_000 + 3_600_001, reason: 'throttled: hourly cap' });
-    assert.deepEqual(decideSend(NOW, 1, [], [bucket({ label: 'google', limits: { perMinute: 1 }, recent })]), { admit: 0, until: NOW - 100 + 60_001, reason: 'throttled: google rate 1/min' });
+    assert.deepEqual(decideSend(NOW, 1, [], [bucket({ label: 'google', limits: { perMinute: 1 }, recent })]), { admit: 0, until: NOW - 100 + 60_001, reason: 'throttled: google rate 1/min', spacingMs: 60_000 });
   });
 
   it('keeps the minimum gap', () => {
-    assert.deepEqual(decideSend(NOW, 1, [], [bucket({ limits: { minGapMs: 60_000 }, nextSendAt: NOW + 30_000 })]), { admit: 0, until: NOW + 30_000, reason: 'throttled: min gap' });
+    assert.deepEqual(decideSend(NOW, 1, [], [bucket({ limits: { minGapMs: 60_000 }, nextSendAt: NOW + 30_000 })]), { admit: 0, until: NOW + 30_000, reason: 'throttled: min gap', spacingMs: 60_000 });
     assert.deepEqual(decideSend(NOW, 1, [], [bucket({ limits: { minGapMs: 60_000 }, nextSendAt: NOW })]), { admit: 1 });
   });
 

@@ -76,6 +76,14 @@ describe('SendGate', () => {
     assert.deepEqual(gate.admit(a, 1, { name: 'google' }).decision, { admit: 1 });
   });
 
+  it('mail waiting for a pace gets successive slots; one whose slot came is next again', () => {
+    const a = add('a', { minGapSeconds: 60 });
+    assert.deepEqual(gate.admit(a, 1, null, 'm0').decision, { admit: 1 });
+    const slots = ['m1', 'm2', 'm3'].map((k) => (gate.admit(a, 1, null, k).decision as { until: number }).until);
+    assert.deepEqual(slots, [now + 60_000, now + 120_000, now + 180_000]);
+    assert.equal((gate.admit(a, 1, null, 'm1').decision as { until: number }).until, now + 60_000, 'm1 keeps its place');
+  });
+
   it('a throttle sets the per-minute rate towards the provider', () => {
     const a = add('a');
     const provider = { name: 'google', messagesPerMinutePerSource: 10 };
