@@ -133,5 +133,16 @@ describe('reputation: auto-pause and identity test', () => {
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.match(good.stdout, /ok\s+auth/);
     assert.doesNotMatch(good.stdout, new RegExp(ALICE.password));
+    // The same over HTTP.
+    const api401 = await api.call('POST', '/v1/identities/wrong/test');
+    assert.equal(api401.status, 200);
+    assert.equal(api401.body.ok, false);
+    const auth = api401.body.steps.find((x: { step: string }) => x.step === 'auth');
+    assert.equal(auth.ok, false);
+    assert.match(auth.replies.join(' '), /535 5\.7\.8/);
+    assert.ok(auth.fix);
+    assert.doesNotMatch(JSON.stringify(api401.body), /not-the-password/);
+    assert.equal((await api.call('POST', '/v1/identities/fb/test')).status, 422);
+    assert.equal((await api.call('POST', '/v1/identities/right/test')).body.ok, true);
   });
 });

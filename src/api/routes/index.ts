@@ -13,10 +13,11 @@ import { shapingRoutes } from './shaping.js';
 import { statsRoutes } from './stats.js';
 import { suppressionRoutes } from './suppressions.js';
 import { webhookRoutes } from './webhooks.js';
+import { identityTestRoutes } from './identity-test.js';
 
 export function allRoutes(ctx: ApiContext): RouteSpec[] {
   return [
     ...healthRoutes(ctx), ...sessionRoutes(ctx), ...messageRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx), ...statsRoutes(ctx),
-    ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx), ...identityRoutes(ctx), ...poolRoutes(ctx), ...shapingRoutes(ctx),
+    ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx), ...identityRoutes(ctx), ...identityTestRoutes(ctx), ...poolRoutes(ctx), ...shapingRoutes(ctx),
   ];
 }

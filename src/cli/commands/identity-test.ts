@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { probeRelay, formatProbeReport } from '../../identities/probe.js';
-import { RelayCredentials } from '../../identities/relay-auth.js';
+import { probeTargetOf } from '../../identities/probe-target.js';
 import { IdentityStore } from '../../identities/store.js';
 import { secretKeyPath } from '../../store/paths.js';
 import { readSecretKey } from '../../store/seal.js';
@@ -21,14 +21,9 @@ export function registerIdentityTest(identity: Command): void {
         const store = new IdentityStore(db, readSecretKey(secretKeyPath(config)));
         const found = store.get(name);
         if (!found) throw new Error(`no identity ${name}`);
-        const relay = found.relay;
-        if (found.via !== 'relay' || !relay) throw new UsageError(`identity ${name} sends by MX (--via mta): there is no relay to test; see petrel domain check ${found.domain}`);
-        const auth = new RelayCredentials(store).authOf(found);
-        return {
-          host: relay.host, port: relay.port, tls: relay.tls, verify: relay.verify,
-          ...(auth?.user ? { user: auth.user } : {}), ...(auth?.password ? { password: auth.password } : {}),
-          ...(auth?.token ? { token: auth.token } : {}), ...(auth?.mechanisms ? { mechanisms: auth.mechanisms } : {}),
-        };
+        const target = probeTargetOf(store, found);
+        if (!target) throw new UsageError(`identity ${name} sends by MX (--via mta): there is no relay to test; see petrel domain check ${found.domain}`);
+        return target;
       });
       const ca = config.delivery.tls.caFiles.map((file) => readFileSync(file, 'utf8'));
       const report = await probeRelay(target, { helo: config.delivery.helo ?? config.hostname, ca });
