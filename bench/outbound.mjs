@@ -6,6 +6,8 @@
 //   Postfix     a private instance (own config, queue and log, loopback only,
 //               relayhost = the sink), 20 parallel deliveries
 //   nodemailer  a pooled transport (20 connections) in a child process
+//   petrel-pool (asked for by name or --case pool) Petrel with 50 sending identities, each
+//               relaying to the sink, against the plain Petrel: what the identity path costs
 // Prints msgs/s, CPU and peak RSS per contender and size, Petrel's ratios to the peers
 // with the issue's targets, and writes the lot to bench/results/.
 //
@@ -24,9 +26,10 @@ import { measureDrain } from './lib/drain.mjs';
 import { MessageSet } from './lib/message.mjs';
 import { nodemailerContender } from './lib/nodemailer.mjs';
 import { CONTENDERS, USAGE, countFor, parseArgs } from './lib/outbound-args.mjs';
-import { TARGETS, runsTable, targetChecks, targetLines } from './lib/outbound-report.mjs';
+import { POOL_TARGET, TARGETS, poolChecks, poolLines, runsTable, targetChecks, targetLines } from './lib/outbound-report.mjs';
 import { RESULTS_DIR } from './lib/paths.mjs';
 import { petrelContender } from './lib/petrel-outbound.mjs';
+import { petrelPoolContender } from './lib/petrel-pool.mjs';
 import { postfixContender } from './lib/postfix-contender.mjs';
 import { writeJson } from './lib/report.mjs';
 import { SMTP_SINK, startSink } from './lib/sink.mjs';
@@ -71,6 +74,15 @@ function makeContenders(opts) {
     petrel: () => petrelContender({ connections: opts.connections, deferred: opts.deferred, dkim: opts.dkim }),
     postfix: () => postfixContender({ connections: opts.connections }),
     nodemailer: () => nodemailerContender({ connections: opts.connections }),
+    'petrel-pool': () =>
+      petrelPoolContender({
+        connections: opts.connections,
+        dkim: opts.dkim,
+        identities: opts.poolIdentities,
+        perDestination: opts.poolPerDestination,
+        sharedRelay: opts.poolSharedRelay,
+        sendsPerIdentity: Math.ceil((opts.repeat * opts.sizes.reduce((n, size) => n + countFor(opts, size), 0)) / opts.poolIdentities),
+      }),
   };
   return CONTENDERS.filter((name) => opts.only.includes(name)).map((name) => all[name]());
 }
@@ -111,8 +123,10 @@ async function run(opts) {
   try {
     // 1. The sink, shared by every contender.
     const sinkPort = await freePort();
-    sink = await startSink({ port: sinkPort, logFile: join(workRoot, 'sink.log') });
-    log(`sink: smtp-sink pid ${sink.pid} on 127.0.0.1:${sinkPort}`);
+    // The pool case checks every envelope the sink got, so the sink keeps a dump (for every contender alike).
+    const dumpFile = opts.only.includes('petrel-pool') ? join(workRoot, 'sink-dump', 'transactions') : null;
+    sink = await startSink({ port: sinkPort, logFile: join(workRoot, 'sink.log'), dumpFile });
+    log(`sink: smtp-sink pid ${sink.pid} on 127.0.0.1:${sinkPort}${dumpFile ? ' (dumping envelopes)' : ''}`);
 
     // 2. Set every contender up (Postfix starts here; Petrel gets its domain and user).
     for (const contender of makeContenders(opts)) {
@@ -141,26 +155,34 @@ async function run(opts) {
     if (live.length === 0) throw new Error('no contender could be set up');
 
     // 3. Size by size, contender by contender (back to back, so drifts in machine load
-    //    hit all of them alike): queue, drain, verify; R times, keep the median.
+    //    hit all of them alike): queue, drain, verify; R times, keep the median. The pool
+    //    case is a ratio of two Petrel runs, so there the repeats alternate between them.
     const runs = [];
+    const interleave = live.some((c) => c.name === 'petrel-pool');
     for (const size of opts.sizes) {
       const count = countFor(opts, size);
       const messages = new MessageSet(size, count);
       log(`\n${sizeLabel(size)} bodies (${messages.bytes(0)} bytes a message), ${count} messages per drain`);
-      for (const contender of live) {
-        const attempts = [];
-        for (let i = 0; i < opts.repeat; i++) {
-          if (Date.now() > deadline) {
-            attempts.push(failed(contender, size, count, `skipped: bench passed ${MAX_TOTAL_MINUTES} min`));
-            break;
-          }
-          const attempt = await runOnce(contender, { size, count, messages, sink, opts });
-          attempts.push(attempt);
-          log(runLine(attempt));
-          await sleep(SETTLE_MS);
+      const attemptsOf = new Map(live.map((c) => [c, []]));
+      for (const contender of schedule(live, opts.repeat, interleave)) {
+        const attempts = attemptsOf.get(contender);
+        if (attempts.some((a) => a.skipped)) continue;
+        if (Date.now() > deadline) {
+          attempts.push({ ...failed(contender, size, count, `skipped: bench passed ${MAX_TOTAL_MINUTES} min`), skipped: true });
+          continue;
         }
+        const attempt = await runOnce(contender, { size, count, messages, sink, opts });
+        attempts.push(attempt);
+        log(runLine(attempt));
+        await sleep(SETTLE_MS);
+      }
+      for (const attempts of attemptsOf.values()) {
         const chosen = median(attempts);
-        if (attempts.length > 1) chosen.repeats = attempts.map((a) => (a.ok ? Math.round(a.msgsPerS) : 'failed'));
+        if (attempts.length > 1) {
+          chosen.repeats = attempts.map((a) => (a.ok ? Math.round(a.msgsPerS) : 'failed'));
+          chosen.cpuRepeats = attempts.map((a) => (a.ok ? a.cpuMsPerMsg : null));
+          chosen.otherCpuRepeats = attempts.map((a) => (a.ok ? Math.round(a.otherCpuPct) : null));
+        }
         runs.push(chosen);
       }
     }
@@ -182,6 +204,11 @@ async function run(opts) {
     } else if (opts.only.includes('petrel')) {
       log('\n(no Petrel figures paired with a peer, so no ratios)');
     }
+    const pool = poolChecks(runs);
+    if (pool.length) {
+      log(`\n== Sending identities: Petrel pool / Petrel (target: identity path under ${POOL_TARGET * 100} % of the CPU per message) ==`);
+      log(poolLines(pool));
+    }
     for (const s of skipped) log(`skipped ${s.contender}: ${s.reason.split('\n')[0]}`);
 
     const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\..*$/, '');
@@ -198,6 +225,7 @@ async function run(opts) {
       runs,
       targets: TARGETS,
       checks,
+      ...(pool.length ? { pool: { settings: live.find((c) => c.name === 'petrel-pool')?.settings, checks: pool, target: POOL_TARGET } } : {}),
     });
     log(`\nresult: ${jsonPath}${opts.keep ? `\nwork directory kept: ${workRoot}` : ''}`);
     return runs.every((r) => r.ok) ? 0 : 1;
@@ -209,9 +237,10 @@ async function run(opts) {
 /** Queue `count` messages in one contender, then measure its drain to the sink. */
 async function runOnce(contender, { size, count, messages, sink, opts }) {
   const sinkBefore = sink.count();
+  const sessionsBefore = sink.sessions();
   let queued;
   try {
-    queued = await contender.queue({ messages, count, sinkPort: sink.port, feedTimeoutS: opts.feedTimeoutS });
+    queued = await contender.queue({ messages, count, sinkPort: sink.port, feedTimeoutS: opts.feedTimeoutS, sink });
   } catch (err) {
     return failed(contender, size, count, `queue phase: ${err.message}`);
   }
@@ -229,18 +258,20 @@ async function runOnce(contender, { size, count, messages, sink, opts }) {
   });
   let verify;
   try {
-    verify = await contender.finish();
+    verify = await contender.finish({ sink });
   } catch (err) {
     verify = { error: err.message };
   }
   let error = m.error;
   if (!error && !m.settled.ok) error = `did not settle: ${m.settled.detail}`;
   if (!error && (verify.bounced > 0 || verify.stillQueued > 0)) error = `verification: ${JSON.stringify(verify)}`;
+  const drainError = error;
+  if (!error && verify.problem) error = `verification: ${verify.problem}`;
   const notes = [];
   if (m.delivered > count) notes.push(`the sink got ${m.delivered} messages for ${count}`);
   if (verify.sent !== undefined && verify.sent !== count) notes.push(`maillog shows ${verify.sent} sent`);
   if (verify.delivered !== undefined && verify.delivered !== count) notes.push(`database shows ${verify.delivered} delivered`);
-  if (error && contender.explain) log(contender.explain(error));
+  if (drainError && contender.explain) log(contender.explain(drainError));
   return {
     contender: contender.name,
     label: contender.label,
@@ -250,6 +281,8 @@ async function runOnce(contender, { size, count, messages, sink, opts }) {
     fedS: queued.fedS,
     queueNote: queued.note,
     ...m,
+    // Connections the contender opened to the sink (its sess= counter): 20,000 messages at 100 a connection need 200.
+    sinkSessions: sink.sessions() - sessionsBefore,
     verify,
     notes,
     ok: error === null,
@@ -267,6 +300,12 @@ function runLine(r) {
     (r.ok ? '' : `  FAILED: ${r.error.split('\n')[0]}`) +
     (r.notes?.length ? `  (${r.notes.join('; ')})` : '')
   );
+}
+
+/** The order of the runs of one size: each contender R times, or (interleaved) R rounds of all. */
+function schedule(live, repeat, interleave) {
+  const rounds = Array.from({ length: repeat }, () => live);
+  return interleave ? rounds.flat() : live.flatMap((c) => Array.from({ length: repeat }, () => c));
 }
 
 function failed(contender, size, count, error) {

@@ -138,7 +138,8 @@ async function openSession(port, { helo, starttls, auth }) {
 
 /**
  * Send `count` messages (message i's wire parts from `parts(i)`, CRLF-terminated and
- * needing no dot-stuffing) from `from` to `to` over `connections` sessions.
+ * needing no dot-stuffing) from `from` (an address, or a function of i giving message i's
+ * MAIL FROM) to `to` over `connections` sessions.
  * Resolves with { accepted, rejected, errors, elapsedS }; `errors` keeps the first few.
  */
 export async function feed({
@@ -154,6 +155,7 @@ export async function feed({
   timeoutMs = 300_000,
 }) {
   const started = process.hrtime.bigint();
+  const senderOf = typeof from === 'function' ? from : () => from;
   const deadline = Date.now() + timeoutMs;
   let nextIndex = 0;
   let accepted = 0;
@@ -176,7 +178,7 @@ export async function feed({
       // Bounded by the shared counter and by the deadline.
       while (nextIndex < count && Date.now() < deadline) {
         const i = nextIndex++;
-        socket.write(`MAIL FROM:<${from}>\r\nRCPT TO:<${to}>\r\nDATA\r\n`);
+        socket.write(`MAIL FROM:<${senderOf(i)}>\r\nRCPT TO:<${to}>\r\nDATA\r\n`);
         const mail = await reader.next();
         const rcpt = await reader.next();
         const data = await reader.next();

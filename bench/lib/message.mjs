@@ -40,11 +40,12 @@ export class MessageSet {
     if (this.body.length !== size) throw new Error(`body is ${this.body.length} bytes, wanted ${size}`);
   }
 
-  header(i) {
+  /** The header of message i; `sender` is its From address (the pool case sends from many). */
+  header(i, sender = SENDER) {
     const id = String(i).padStart(7, '0');
     return Buffer.from(
       [
-        `From: Bench Sender <${SENDER}>`,
+        `From: Bench Sender <${sender}>`,
         `To: <${RECIPIENT}>`,
         `Subject: outbound bench message ${id}`,
         `Date: ${FIXED_DATE}`,
@@ -59,8 +60,8 @@ export class MessageSet {
   }
 
   /** The parts written to the wire for message i (header, body), without the final dot. */
-  parts(i) {
-    return [this.header(i), this.body];
+  parts(i, sender = SENDER) {
+    return [this.header(i, sender), this.body];
   }
 
   message(i) {

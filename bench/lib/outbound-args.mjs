@@ -1,6 +1,11 @@
 // Command-line options of bench/outbound.mjs.
 
-export const CONTENDERS = ['petrel', 'postfix', 'nodemailer'];
+export const CONTENDERS = ['petrel', 'postfix', 'nodemailer', 'petrel-pool'];
+/** Without --only: the three of the issue's targets; petrel-pool is asked for by name or --case pool. */
+export const DEFAULT_CONTENDERS = ['petrel', 'postfix', 'nodemailer'];
+
+/** --case pool: the baseline Petrel and the pool case back to back, 20,000 x 1 KiB. */
+const POOL_CASE = { only: ['petrel', 'petrel-pool'], sizes: [1024], messages: 20_000 };
 
 /** Default messages per drain, by size: the full run stays around five minutes on 2 cores. */
 export const DEFAULT_COUNTS = { 1024: 5000, 102400: 2000 };
@@ -12,7 +17,16 @@ times the drain to postfix's smtp-sink on 127.0.0.1. See bench/README.md.
 
   --messages N          messages per drain, every size (default ${DEFAULT_COUNTS[1024]} at 1k, ${DEFAULT_COUNTS[102400]} at 100k)
   --sizes LIST          message body sizes, comma-separated, e.g. 1k,100k (default 1k,100k)
-  --only LIST           contenders, comma-separated: ${CONTENDERS.join(',')} (default all)
+  --only LIST           contenders, comma-separated: ${CONTENDERS.join(',')} (default ${DEFAULT_CONTENDERS.join(',')})
+  --case pool           sending identities: Petrel as is and Petrel with a pool of identities back to back,
+                        20,000 x 1 KiB (= --only petrel,petrel-pool --sizes 1k --messages 20000; those
+                        flags, given as well, win), and the overhead of the identity path per message
+  --pool-identities N   petrel-pool: relay identities to the sink (default 50)
+  --pool-per-destination P
+                        petrel-pool: connections per identity (delivery.concurrency.perDestination, default 1);
+                        global is --connections, so the pool opens as many connections as the baseline
+  --pool-shared-relay   petrel-pool: identities without relay accounts, so all share one destination with
+                        --connections connections, as the baseline: the identity path without the layout
   --repeat R            queue and drain R times per contender and size; the median msgs/s counts (default 1)
   --connections C       parallel connections to the sink for every contender, and for the feeder (default 20)
   --dkim MODE           Petrel only: none (default), rsa (RSA 2048) or both (RSA 2048 + Ed25519)
@@ -56,7 +70,11 @@ export function parseArgs(argv) {
   const opts = {
     messages: null,
     sizes: [1024, 102400],
-    only: [...CONTENDERS],
+    only: [...DEFAULT_CONTENDERS],
+    case: null,
+    poolIdentities: 50,
+    poolPerDestination: 1,
+    poolSharedRelay: false,
     repeat: 1,
     connections: 20,
     deferred: 0,
@@ -70,13 +88,23 @@ export function parseArgs(argv) {
     json: null,
     help: false,
   };
+  const given = new Set();
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
       if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
       return argv[++i];
     };
+    given.add(flag);
     switch (flag) {
+      case '--case': {
+        opts.case = value();
+        if (opts.case !== 'pool') throw new Error('--case must be pool');
+        break;
+      }
+      case '--pool-identities': opts.poolIdentities = positiveInt(value(), flag); break;
+      case '--pool-per-destination': opts.poolPerDestination = positiveInt(value(), flag); break;
+      case '--pool-shared-relay': opts.poolSharedRelay = true; break;
       case '--messages': opts.messages = positiveInt(value(), flag); break;
       case '--sizes': opts.sizes = list(value(), parseSize); break;
       case '--only': {
@@ -105,6 +133,12 @@ export function parseArgs(argv) {
       default: throw new Error(`unknown option: ${flag}`);
     }
   }
+  if (opts.case === 'pool') {
+    if (!given.has('--only')) opts.only = [...POOL_CASE.only];
+    if (!given.has('--sizes')) opts.sizes = [...POOL_CASE.sizes];
+    if (!given.has('--messages')) opts.messages = POOL_CASE.messages;
+  }
+  if (opts.poolIdentities > 1000) throw new Error('--pool-identities: at most 1000');
   if (opts.sizes.length === 0) throw new Error('--sizes needs at least one size');
   if (opts.only.length === 0) throw new Error('--only needs at least one contender');
   return opts;

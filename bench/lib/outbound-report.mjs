@@ -85,3 +85,77 @@ export function targetLines(checks) {
   }
   return lines.join('\n');
 }
+
+/** The issue's target for sending identities: the identity path adds under 10 % to the CPU per message. */
+export const POOL_TARGET = 0.1;
+
+/** CPU ms per message of a contender's runs: the median over its repeats (every good one), else its own. */
+function cpuPerMessage(run) {
+  const values = (run.cpuRepeats ?? [run.cpuMsPerMsg]).filter((v) => typeof v === 'number').sort((a, b) => a - b);
+  if (values.length === 0) return null;
+  const mid = values.length >> 1;
+  return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+const side = (run, cpuMsPerMsg) => ({
+  label: run.label, msgsPerS: run.msgsPerS, cpuMsPerMsg, cpuRepeats: run.cpuRepeats ?? null, sinkSessions: run.sinkSessions ?? null, ok: run.ok,
+});
+
+/** Per size: the pool case against the plain Petrel, overhead = (pool - baseline) / baseline CPU per message. */
+export function poolChecks(runs) {
+  const out = [];
+  for (const size of [...new Set(runs.map((r) => r.size))]) {
+    const base = runs.find((r) => r.size === size && r.contender === 'petrel');
+    const pool = runs.find((r) => r.size === size && r.contender === 'petrel-pool');
+    if (!base || !pool) continue;
+    const usable = base.ok && pool.ok;
+    const baseCpu = usable ? cpuPerMessage(base) : null;
+    const poolCpu = usable ? cpuPerMessage(pool) : null;
+    const overhead = baseCpu && poolCpu ? (poolCpu - baseCpu) / baseCpu : null;
+    // The runs alternate (petrel, pool, petrel, pool ...), so round i of each ran minutes apart at most.
+    const rounds = (base.cpuRepeats ?? []).map((b, i) => {
+      const p = pool.cpuRepeats?.[i];
+      return typeof b === 'number' && typeof p === 'number' ? (p - b) / b : null;
+    });
+    out.push({
+      size,
+      baseline: side(base, baseCpu),
+      pool: side(pool, poolCpu),
+      throughput: usable ? pool.msgsPerS / base.msgsPerS : null,
+      overhead,
+      overheadByRound: rounds.length > 1 ? rounds : null,
+      target: POOL_TARGET,
+      verdict: overhead === null ? 'n/a' : overhead < POOL_TARGET ? 'PASS' : 'MISS',
+      identityAttempts: pool.verify?.identityAttempts ?? null,
+      sinkSenders: pool.verify?.sinkSenders ?? null,
+    });
+  }
+  return out;
+}
+
+export function poolLines(checks) {
+  const lines = [];
+  const line = (s) => {
+    const runs = s.cpuRepeats ? `  (runs: ${s.cpuRepeats.map((v) => num(v, 3)).join(', ')})` : '';
+    const conns = s.sinkSessions === null ? '' : `  ${num(s.sinkSessions)} connections`;
+    return `    ${s.label.padEnd(30)} ${num(s.msgsPerS).padStart(6)} msgs/s  ${num(s.cpuMsPerMsg, 3)} CPU ms/msg${runs}${conns}${s.ok ? '' : '  FAILED'}`;
+  };
+  for (const c of checks) {
+    lines.push(`${sizeLabel(c.size)}:`, line(c.baseline), line(c.pool));
+    const percent = (v) => (v === null ? '-' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} %`);
+    const pct = percent(c.overhead);
+    const ratio = c.throughput === null ? '-' : `${c.throughput.toFixed(2)}x`;
+    lines.push(`    identity path: ${pct} CPU per message (target < ${c.target * 100} %: ${c.verdict})   msgs/s pool / baseline ${ratio}`);
+    if (c.overheadByRound) lines.push(`    round by round (each pool run against the Petrel run just before it): ${c.overheadByRound.map(percent).join(', ')}`);
+    const a = c.identityAttempts;
+    const s = c.sinkSenders;
+    if (a && s) {
+      lines.push(
+        `    checks (median run): ${num(a.withIdentity)}/${num(a.attempts)} attempts with an identity (${a.identities} identities, ` +
+          `${num(a.viaIdentity)} by route identity); sink: ${num(s.fromIdentities)}/${num(s.messages)} MAIL FROM an identity ` +
+          `(${s.distinct} addresses, ${s.perIdentityMin}-${s.perIdentityMax} each)`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

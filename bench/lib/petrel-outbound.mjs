@@ -12,6 +12,9 @@
 // Delivery config: everything goes to the sink as smarthost (plaintext, loopback),
 // 20 connections to it (delivery.concurrency.perDestination), logs at warn, DNS
 // pointed at 127.0.0.1 so nothing can leave the machine even outside the namespace.
+//
+// A variant (lib/petrel-pool.mjs) changes the name, the concurrency line (and adds config),
+// what setup adds, the MAIL FROM of each message, and adds its own checks after the drain.
 
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +29,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const PETREL_CLI = join(REPO_DIR, 'dist', 'src', 'cli', 'main.js');
 const PASSWORD = 'bench-password-not-secret';
-const OUTSTANDING = ['queued', 'deferred', 'active', 'held'];
+// 'throttled': identity mail waiting for its caps (src/pacing); the pool case must leave none.
+const OUTSTANDING = ['queued', 'deferred', 'throttled', 'active', 'held'];
 const FINAL = ['delivered', 'relayed', 'bounced', 'expired'];
 
 function cli(args, { dataDir, cwd, input }) {
@@ -52,9 +56,7 @@ function cli(args, { dataDir, cwd, input }) {
  */
 export function outboundStates(dataDir) {
   try {
-    const require = createRequire(join(REPO_DIR, 'package.json'));
-    const Database = require('better-sqlite3');
-    const db = new Database(join(dataDir, 'petrel.db'), { readonly: true, fileMustExist: true });
+    const db = openReadonly(dataDir);
     try {
       const count = db.prepare('SELECT count(*) FROM recipients WHERE state = ?').pluck();
       const deferred = db.prepare("SELECT count(*) FROM recipients WHERE state = 'deferred' AND next_attempt_at < ?").pluck();
@@ -67,6 +69,13 @@ export function outboundStates(dataDir) {
   } catch {
     return null;
   }
+}
+
+/** Petrel's database through the project's better-sqlite3, read-only (safe while Petrel runs: WAL). */
+export function openReadonly(dataDir) {
+  const require = createRequire(join(REPO_DIR, 'package.json'));
+  const Database = require('better-sqlite3');
+  return new Database(join(dataDir, 'petrel.db'), { readonly: true, fileMustExist: true });
 }
 
 const sum = (states, names) => names.reduce((n, name) => n + (states?.[name] ?? 0), 0);
@@ -103,7 +112,12 @@ function prefillDeferred(dataDir, n) {
   return (Date.now() - started) / 1000;
 }
 
-export function petrelContender({ connections, deferred = 0, dkim = 'none', readyTimeoutS = 60 }) {
+/**
+ * variant (optional): { name, label, concurrency (YAML flow map), config (more top-level YAML lines), setup({ cli, sinkPort }),
+ * senderOf(i), beforeRelease({ dataDir, sink }), verify({ dataDir, sink, count }) -> fields
+ * merged into finish()'s result; a `problem` there fails the run }.
+ */
+export function petrelContender({ connections, deferred = 0, dkim = 'none', readyTimeoutS = 60, variant = null }) {
   let workDir;
   let dataDir;
   let configFile;
@@ -128,7 +142,8 @@ export function petrelContender({ connections, deferred = 0, dkim = 'none', read
         'delivery:',
         `  enabled: ${enabled}`,
         `  smarthost: { host: '${HOST}', port: ${sinkPort}, tls: none }`,
-        `  concurrency: { perDestination: ${connections} }`,
+        `  concurrency: ${variant?.concurrency ?? `{ perDestination: ${connections} }`}`,
+        ...(variant?.config ?? []),
         '',
       ].join('\n'),
     );
@@ -154,8 +169,9 @@ export function petrelContender({ connections, deferred = 0, dkim = 'none', read
   };
 
   return {
-    name: 'petrel',
-    label: 'Petrel',
+    name: variant?.name ?? 'petrel',
+    label: variant?.label ?? 'Petrel',
+    settings: variant?.settings,
     unavailable: () => (existsSync(PETREL_CLI) ? null : `${PETREL_CLI} missing (run npm run build)`),
     version: () => {
       try {
@@ -180,12 +196,16 @@ export function petrelContender({ connections, deferred = 0, dkim = 'none', read
         cwd: workDir,
         input: `${PASSWORD}\n`,
       });
+      if (variant) {
+        const run = (args, input) => cli(args, { dataDir, cwd: workDir, input });
+        await variant.setup({ cli: run, sinkPort });
+      }
       if (deferred > 0) {
         const seconds = prefillDeferred(dataDir, deferred);
         console.log(`  Petrel: queue prefilled with ${deferred.toLocaleString('en-US')} deferred messages in ${seconds.toFixed(1)} s`);
       }
     },
-    async queue({ messages, count, feedTimeoutS }) {
+    async queue({ messages, count, feedTimeoutS, sink }) {
       await stop();
       const beforeFeed = outboundStates(dataDir);
       server = await start(false);
@@ -195,8 +215,8 @@ export function petrelContender({ connections, deferred = 0, dkim = 'none', read
           port,
           count,
           connections,
-          parts: (i) => messages.parts(i),
-          from: SENDER,
+          parts: variant ? (i) => messages.parts(i, variant.senderOf(i)) : (i) => messages.parts(i),
+          from: variant ? variant.senderOf : SENDER,
           to: RECIPIENT,
           starttls: true,
           auth: { user: SENDER, password: PASSWORD },
@@ -218,6 +238,7 @@ export function petrelContender({ connections, deferred = 0, dkim = 'none', read
       if (before && queuedNow !== count) {
         throw new Error(`after feeding, ${queuedNow} outbound recipients are waiting, wanted ${count}: ${JSON.stringify(before)}`);
       }
+      variant?.beforeRelease({ dataDir, sink });
       return { queued: before ? queuedNow : count, fedS: fed.elapsedS, note: before ? 'in the database' : 'database not read' };
     },
     pidBeforeRelease: () => null,
@@ -243,17 +264,18 @@ export function petrelContender({ connections, deferred = 0, dkim = 'none', read
         ? { ok: true, detail: 'no outbound recipient left to deliver' }
         : { ok: false, detail: `${left} outbound recipients not final: ${JSON.stringify(states)}` };
     },
-    async finish() {
+    async finish({ sink } = {}) {
       await stop();
       const after = outboundStates(dataDir);
       if (!after) return { database: 'not read' };
       const delta = (name) => (after[name] ?? 0) - (before?.[name] ?? 0);
-      return {
+      const result = {
         delivered: delta('delivered') + delta('relayed'),
         bounced: delta('bounced') + delta('expired'),
         stillQueued: outstanding(after),
         states: after,
       };
+      return variant ? { ...result, ...(await variant.verify({ dataDir, sink, count: queuedNow })) } : result;
     },
     async teardown() {
       await stop();

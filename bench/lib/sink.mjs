@@ -8,9 +8,17 @@
 // was read, so the count is exact (a C counter in the sink) and its timing is as fresh
 // as the harness's event loop. Contenders are measured one at a time, so the increase
 // of mesg during a run is that contender's deliveries.
+//
+// Envelope check (the pool case): with `dumpFile` the sink also appends every mail
+// transaction to that file (-D), headed by its own X-Mail-Args line (the MAIL command's
+// arguments); mailSenders() reads the MAIL FROM addresses back, and resetDump() empties the
+// file before a run. The dump costs the sink a file write per message, so it is on only
+// when a run asks for it, and then for every contender of that run alike.
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, existsSync, mkdirSync, openSync, truncateSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
 import { SMTP_SINK } from './servers.mjs';
 import { HOST, waitForGreeting } from './smtp.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,16 +27,22 @@ export { SMTP_SINK };
 
 /**
  * Start smtp-sink on `port`; `logFile` gets its stderr. Resolves with a handle:
- * count() (messages received so far), lastAt() (hrtime ns of the last increase),
+ * count() (messages received so far), sessions() (connections so far), lastAt() (hrtime ns of the last increase),
  * onChange(fn) (called with (count, hrtimeNs) on every increase; returns an unsubscribe),
- * pid, port, stop().
+ * pid, port, stop(); with `dumpFile`, also resetDump() and mailSenders().
  */
-export async function startSink({ port, logFile, backlog = 1000, maxConnections = 1000 }) {
+export async function startSink({ port, logFile, backlog = 1000, maxConnections = 1000, dumpFile = null }) {
   if (!existsSync(SMTP_SINK)) throw new Error(`${SMTP_SINK} missing: apt-get install postfix`);
   // -c: counters on stdout. -h: the name in its greeting. -m: concurrent sessions
   // (256 by default; Postfix, Petrel and nodemailer use 20 each, one at a time).
   // -u: it refuses to keep root privileges. PIPELINING is announced by default.
   const args = ['-c', '-h', 'sink.test', '-m', String(maxConnections), `${HOST}:${port}`, String(backlog)];
+  if (dumpFile) {
+    // The sink drops root for nobody, who must be able to create the file.
+    mkdirSync(dirname(dumpFile), { recursive: true });
+    chmodSync(dirname(dumpFile), 0o777);
+    args.unshift('-D', dumpFile);
+  }
   if (process.getuid?.() === 0) args.unshift('-u', 'nobody');
   const fd = openSync(logFile, 'a');
   const child = spawn(SMTP_SINK, args, { stdio: ['ignore', 'pipe', fd], detached: true });
@@ -38,6 +52,7 @@ export async function startSink({ port, logFile, backlog = 1000, maxConnections 
     exited = { code, signal };
   });
   let count = 0;
+  let sessions = 0;
   let lastAt = process.hrtime.bigint();
   let pending = '';
   const listeners = new Set();
@@ -50,6 +65,8 @@ export async function startSink({ port, logFile, backlog = 1000, maxConnections 
     for (const record of records) {
       const match = /mesg=(\d+)/.exec(record);
       if (match) latest = Number(match[1]);
+      const sess = /sess=(\d+)/.exec(record);
+      if (sess) sessions = Math.max(sessions, Number(sess[1]));
     }
     if (latest !== null && latest > count) {
       count = latest;
@@ -62,12 +79,20 @@ export async function startSink({ port, logFile, backlog = 1000, maxConnections 
     pid: child.pid,
     port,
     count: () => count,
+    /** Sessions (connections) the sink has had so far, as its sess= counter said last. */
+    sessions: () => sessions,
     lastAt: () => lastAt,
     isAlive: () => exited === null,
     onChange(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
+    /** Empty the dump file (between runs, when no transaction is open). */
+    resetDump() {
+      if (dumpFile && existsSync(dumpFile)) truncateSync(dumpFile, 0);
+    },
+    /** MAIL FROM addresses of the dumped transactions since the last reset: Map address -> count. */
+    mailSenders: () => (dumpFile ? readMailSenders(dumpFile) : Promise.resolve(null)),
     async stop() {
       if (exited) return;
       try {
@@ -93,4 +118,17 @@ export async function startSink({ port, logFile, backlog = 1000, maxConnections 
   }
   // waitForGreeting's probe connections count as sessions, not messages.
   return handle;
+}
+
+/** Counts the MAIL FROM addresses of the X-Mail-Args lines ("<a@b> SIZE=..": the arguments after FROM:) of a dump file. */
+async function readMailSenders(file) {
+  const senders = new Map();
+  if (!existsSync(file)) return senders;
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'latin1' }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.startsWith('X-Mail-Args:')) continue;
+    const address = /<([^>]*)>/.exec(line)?.[1] ?? `(unparsed: ${line.slice(0, 60)})`;
+    senders.set(address, (senders.get(address) ?? 0) + 1);
+  }
+  return senders;
 }

@@ -28,10 +28,20 @@ function wall(ms: number, zone: string): { y: number; m: number; d: number; h: n
   return { y: Number(parts['year']), m: Number(parts['month']), d: Number(parts['day']), h: Number(parts['hour']), min: Number(parts['minute']), s: Number(parts['second']) };
 }
 
+/** The last day key computed per zone, with the whole second it was computed for. */
+const lastKeys = new Map<string, { second: number; key: string }>();
+
 /** "YYYY-MM-DD" of `ms` in `zone`. */
 export function dayKey(ms: number, zone: string): string {
+  // The formatter resolves whole seconds (as Date truncates ms), so one second has one key: the send
+  // gate asks twice per job, thousands of times a second, and formatToParts is its largest cost.
+  const second = Math.floor(Math.trunc(ms) / 1000);
+  const last = lastKeys.get(zone);
+  if (last && last.second === second) return last.key;
   const { y, m, d } = wall(ms, zone);
-  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const key = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  lastKeys.set(zone, { second, key });
+  return key;
 }
 
 /** The zone's offset from UTC at `ms`, in ms (positive east of Greenwich). */
