@@ -21,7 +21,9 @@ export class RelayCredentials {
 
   /** Credentials for `identity`'s relay, reused while the identity's relay settings are unchanged. */
   authOf(identity: Identity): ClientAuth | undefined {
-    const version = JSON.stringify(identity.relay ?? null);
+    const r = identity.relay;
+    // Cheap per job (this runs for every job of the identity): the fields a session depends on.
+    const version = r ? `${r.host}|${r.port}|${r.tls}|${r.user ?? ''}|${r.oauth?.tokenUrl ?? ''}|${r.oauth?.clientId ?? ''}|${identity.changedAt ?? identity.createdAt}` : '';
     const hit = this.cache.get(identity.name);
     if (hit && hit.version === version) return hit.auth;
     const auth = this.build(identity);
