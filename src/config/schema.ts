@@ -5,6 +5,7 @@ import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
 import { EVENT_TYPES } from '../events/types.js';
 import { sendingSchema, shapingSchema } from './schema-sending.js';
+import { campaignsSchema } from './schema-campaigns.js';
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*$/i;
 
@@ -370,6 +371,7 @@ export const configSchema = z.strictObject({
   http: httpSchema.prefault({}),
   sending: sendingSchema.prefault({}),
   shaping: shapingSchema.prefault({}),
+  campaigns: campaignsSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

@@ -17,6 +17,17 @@ export const EVENT_TYPES = [
   'identity.resumed',
   'identity.throttled',
   'shaping.action',
+  // Campaigns (src/campaigns): a step queued for a contact, a contact stopped by a reply, an
+  // unsubscribe, a bounce or a complaint (or paused/stopped by hand), an out-of-office reply that
+  // changed nothing, and a campaign with no contact left to send to.
+  'campaign.sent',
+  'campaign.finished',
+  'contact.replied',
+  'contact.unsubscribed',
+  'contact.bounced',
+  'contact.complained',
+  'contact.stopped',
+  'contact.auto_replied',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

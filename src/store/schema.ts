@@ -260,4 +260,73 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE recipients ADD COLUMN wait_identity TEXT;
   CREATE INDEX recipients_wait ON recipients (wait_identity) WHERE wait_identity IS NOT NULL;
   `,
+  // Contacts, lists and campaigns (issue 12). A campaign's contacts move pending -> active (step k
+  // sent) -> finished, or stop: replied | bounced | unsubscribed | complained | stopped | paused.
+  // campaign_sends is the exactly-once record: one row per (campaign, contact, step), written in the
+  // same transaction as the queued message it names (queue/message-rows.ts).
+  `
+  CREATE TABLE contacts (
+    email TEXT PRIMARY KEY,           -- lower-cased address
+    address TEXT NOT NULL,            -- as imported (the local part's case kept)
+    fields TEXT NOT NULL DEFAULT '{}', -- JSON: the CSV's other columns (first_name, company, timezone, ...)
+    org_domain TEXT NOT NULL,         -- organisational domain of the address (companyReply)
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX contacts_org ON contacts (org_domain);
+  CREATE TABLE lists (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+  CREATE TABLE list_members (
+    list TEXT NOT NULL REFERENCES lists(name) ON DELETE CASCADE,
+    email TEXT NOT NULL REFERENCES contacts(email) ON DELETE CASCADE,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (list, email)
+  );
+  CREATE INDEX list_members_email ON list_members (email);
+  CREATE TABLE campaigns (
+    name TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,         -- JSON: the validated campaign (src/campaigns/definition.ts)
+    state TEXT NOT NULL DEFAULT 'draft', -- draft | running | paused | stopped | finished
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    changed_at INTEGER,
+    last_start_at INTEGER             -- when the engine last started a new contact (spreading)
+  );
+  CREATE TABLE campaign_contacts (
+    campaign TEXT NOT NULL REFERENCES campaigns(name) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    step INTEGER NOT NULL DEFAULT 0,  -- steps sent so far
+    next_at INTEGER,                  -- the next step is due (NULL: not started yet, or nothing more to send)
+    identity TEXT,                    -- fixed by the first send: the whole thread leaves from it
+    started_at INTEGER,
+    last_sent_at INTEGER,
+    reason TEXT,                      -- why it stopped or is paused
+    changed_at INTEGER NOT NULL,
+    PRIMARY KEY (campaign, email)
+  );
+  CREATE INDEX campaign_contacts_due ON campaign_contacts (campaign, state, next_at);
+  CREATE INDEX campaign_contacts_email ON campaign_contacts (email);
+  CREATE TABLE campaign_sends (
+    id INTEGER PRIMARY KEY,
+    campaign TEXT NOT NULL,
+    email TEXT NOT NULL,
+    step INTEGER NOT NULL,            -- 1-based
+    variant TEXT,                     -- the A/B variant's id, NULL without variants
+    message_id TEXT NOT NULL,         -- queue id
+    header_id TEXT NOT NULL,          -- the Message-ID field's value, without angle brackets
+    identity TEXT,
+    subject TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    outcome TEXT,                     -- replied | unsubscribed | complained | bounced: the stop this send led to
+    opened_at INTEGER,
+    clicked_at INTEGER,
+    UNIQUE (campaign, email, step)
+  );
+  CREATE INDEX campaign_sends_message ON campaign_sends (message_id);
+  CREATE INDEX campaign_sends_header ON campaign_sends (header_id);
+  CREATE TABLE campaign_cursors (
+    name TEXT PRIMARY KEY,            -- events | inbound: how far the campaign watchers have read
+    position INTEGER NOT NULL
+  );
+  `,
 ];
