@@ -6,6 +6,9 @@ import type { Db } from '../store/db.js';
 import type { StoreDirectory } from '../store/directory.js';
 import type { Logger } from '../util/log.js';
 import type { ApiKeys } from './keys.js';
+import type { ContactStops } from '../campaigns/stops.js';
+import type { UnsubscribeTokens } from '../campaigns/unsubscribe-token.js';
+import type { Clock } from '../util/clock.js';
 
 export interface ApiContext {
   config: PetrelConfig;
@@ -19,4 +22,6 @@ export interface ApiContext {
   wakeDelivery(): void;
   /** Listeners up and storage answering (for /readyz). */
   ready(): boolean;
+  /** The campaign engine's parts the API uses: unsubscribe links, stops, a wake-up after changes. */
+  campaigns?: { tokens: UnsubscribeTokens; stops: ContactStops; wake(): void; clock: Clock };
 }

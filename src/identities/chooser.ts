@@ -75,9 +75,19 @@ export class IdentityChooser {
 
   /** Count a message for `identity` and remember it for the request's sticky keys and its Message-ID. */
   chosen(identity: Identity, req: ChoiceRequest, messageId: string, now: number): void {
+    this.reserve(identity, now);
+    this.sticky.remember([...stickyKeys(req), `msgid:${messageId}`], identity.name, now);
+  }
+
+  /** Count one message for `identity` today before it is queued (a batch of choices spreads over the pool). */
+  reserve(identity: Identity, now: number): void {
     this.usedToday(identity, now);
     this.assigned.get(identity.name)!.count++;
-    this.sticky.remember([...stickyKeys(req), `msgid:${messageId}`], identity.name, now);
+  }
+
+  /** Replies to `messageId` stay on `identity` (sticky), without counting a message. */
+  rememberMessage(identity: Identity, messageId: string, now: number): void {
+    this.sticky.remember([`msgid:${messageId}`], identity.name, now);
   }
 
   private usedToday(identity: Identity, now: number): number {

@@ -8,7 +8,7 @@ import type { Direction } from './message-rows.js';
 
 /** Every recipient state (src/store/schema.ts, second migration). */
 export const RECIPIENT_STATES = [
-  'queued', 'deferred', 'throttled', 'active', 'held', 'delivered', 'relayed', 'bounced', 'expired', 'stored', 'suppressed', 'report',
+  'queued', 'deferred', 'throttled', 'active', 'held', 'delivered', 'relayed', 'bounced', 'expired', 'stored', 'suppressed', 'report', 'cancelled',
 ] as const;
 export type RecipientState = (typeof RECIPIENT_STATES)[number];
 

@@ -1,7 +1,8 @@
 // Turns an accepted message into its messages and recipients rows and inserts a batch of them in
-// one SQLite transaction, with an `accepted` (or `suppressed`) event per outbound recipient. Any
-// SQLite error throws and rolls the whole batch back.
+// one SQLite transaction, with an `accepted` (or `suppressed`) event per outbound recipient and the
+// campaign step it carries, if any. Any SQLite error throws and rolls the whole batch back.
 import { looksTagged } from '../bounce/verp.js';
+import { prepareCampaignSendRecord } from '../campaigns/send-record.js';
 import { prepareEventInsert } from '../events/store.js';
 import { labelsOf } from '../events/types.js';
 import { SuppressionStore } from '../suppression/store.js';
@@ -39,9 +40,13 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
   );
   const insertEvent = prepareEventInsert(db);
   const suppressed = prepareSuppressionCheck(db);
+  const campaignStep = prepareCampaignSendRecord(db);
   return db.transaction((batch: readonly PendingMessage[]) => {
     for (const message of batch) {
       const { envelope } = message;
+      // A campaign step whose contact stopped meanwhile, or that a commit before a crash sent, is not
+      // written at all (the engine sees no campaign_sends row for its id and drops it).
+      if (!campaignStep(message.id, envelope)) continue;
       const outbound = (message.direction ?? directionOf(envelope)) === 'outbound';
       insertMessage.run({ ...messageRow(message), identity: outbound ? identityOf(envelope) : null });
       // Inbound mail is stored for local mailboxes; outbound recipients are due at once, unless the

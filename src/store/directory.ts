@@ -17,6 +17,8 @@ export interface DirectoryOptions {
   returnPathMessage?: (address: string) => string | null;
   /** Refuse suppressed recipients at RCPT on submission (suppression.mode: refuse). */
   refuseSuppressed?: boolean;
+  /** Addresses taken on the MX whatever their domain (unsub+TOKEN@ with a valid token, src/campaigns). */
+  acceptsAddress?: (address: string) => boolean;
 }
 
 export class StoreDirectory implements Directory {
@@ -24,6 +26,7 @@ export class StoreDirectory implements Directory {
   private readonly sendingDomain: Statement<[string], { name: string }>;
   private readonly userExists: Statement<[string], { name: string }>;
   private readonly allowFrom: Statement<[string], { allow_from: string }>;
+  private readonly identityAddress: Statement<[string], { name: string }>;
   private readonly suppressions: SuppressionStore;
 
   constructor(db: Db, private readonly opts: DirectoryOptions = {}) {
@@ -32,15 +35,19 @@ export class StoreDirectory implements Directory {
     this.sendingDomain = db.prepare<[string], { name: string }>('SELECT name FROM domains WHERE name = ? AND sending = 1');
     this.userExists = db.prepare<[string], { name: string }>('SELECT name FROM users WHERE name = ?');
     this.allowFrom = db.prepare<[string], { allow_from: string }>('SELECT allow_from FROM users WHERE name = ?');
+    this.identityAddress = db.prepare<[string], { name: string }>('SELECT name FROM identities WHERE from_addr = ? LIMIT 1');
     this.suppressions = new SuppressionStore(db);
   }
 
   recipient(address: string): RecipientVerdict {
     const parts = splitAddress(address);
+    if (parts !== null && this.opts.acceptsAddress?.(address)) return 'accept';
     const domain = parts === null ? undefined : this.localDomain.get(parts.domain);
     if (parts === null || domain === undefined) return 'not-local';
     if (ROLE_ACCOUNTS.has(parts.local) || domain.catch_all !== 0) return 'accept';
     if (this.opts.returnPathMessage?.(address)) return 'accept'; // a bounce coming home
+    // Replies to a sending identity come home too (campaigns read them: src/campaigns/inbound.ts).
+    if (this.identityAddress.get(`${parts.local}@${parts.domain}`) !== undefined) return 'accept';
     const isUser = this.userExists.get(`${parts.local}@${parts.domain}`) !== undefined;
     return isUser ? 'accept' : 'unknown-user';
   }

@@ -67,6 +67,23 @@ export interface Envelope {
   metadata?: Record<string, string>;
   /** The sending identity chosen at acceptance (an API pool or identity send); else the sender decides. */
   identity?: string;
+  /** A campaign step (src/campaigns): recorded with the message in its commit, at most once. */
+  campaign?: CampaignStepTag;
+}
+
+/**
+ * What the campaign engine queues a step as. The commit writes the message only if the contact is
+ * still pending/active at step - 1 and no row for (name, email, step) exists (queue/message-rows.ts).
+ */
+export interface CampaignStepTag {
+  name: string;
+  email: string;
+  step: number; // 1-based
+  variant: string | null;
+  headerId: string; // Message-ID without angle brackets
+  subject: string;
+  /** When the next step is due (null: this was the last step). */
+  nextAt: number | null;
 }
 
 /** Streams one message body to storage; `commit` resolves only once it is durable (fsync). */

@@ -1,0 +1,134 @@
+// The campaign engine of `petrel serve`: every tick (and when woken) it applies stops from events and
+// inbound mail first, then for each running campaign enrolls new list members, starts new contacts
+// (dailyLimit, spread over the window) and queues due steps through the identities layer. A tick that
+// fails is logged and the next one tries again; nothing is marked sent unless its message committed.
+import type { Db } from '../store/db.js';
+import type { Clock } from '../util/clock.js';
+import { CoalescedRun } from '../util/coalesce.js';
+import type { Logger } from '../util/log.js';
+import { prepareEventInsert } from '../events/store.js';
+import { dayStartOf } from '../pacing/days.js';
+import { EventStops } from './event-stops.js';
+import { InboundWatcher } from './inbound.js';
+import { addDelay, contactZone, isOpen, localDay, startIntervalMs } from './schedule.js';
+import { StepSender, type StepSenderDeps } from './step-sender.js';
+import { CampaignStore, type StoredCampaign } from './store.js';
+import { ContactStops } from './stops.js';
+
+export interface EngineDeps extends Omit<StepSenderDeps, 'stops'> {
+  dataDir: string;
+  clock: Clock;
+  tickMs: number;
+  batch: number;
+  unsubscribeScope: 'global' | 'domain';
+  /** Called after steps were queued (wakes the delivery scheduler). */
+  onQueued(): void;
+}
+
+/** New list members join a running campaign at most this often. */
+const ENROLL_EVERY_MS = 10_000;
+
+export class CampaignEngine {
+  private readonly store: CampaignStore;
+  private readonly stops: ContactStops;
+  private readonly eventStops: EventStops;
+  private readonly inbound: InboundWatcher;
+  private readonly sender: StepSender;
+  private readonly event;
+  private readonly enrolledAt = new Map<string, number>();
+  private readonly runner = new CoalescedRun(() => this.tick());
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: EngineDeps) {
+    const { db } = deps;
+    this.store = new CampaignStore(db);
+    this.stops = new ContactStops(db, { unsubscribeScope: deps.unsubscribeScope });
+    this.eventStops = new EventStops(db, this.stops);
+    this.inbound = new InboundWatcher({ db, dataDir: deps.dataDir, stops: this.stops, tokens: deps.tokens, log: deps.log });
+    this.sender = new StepSender({ ...deps, stops: this.stops });
+    this.event = prepareEventInsert(db);
+  }
+
+  get contactStops(): ContactStops {
+    return this.stops;
+  }
+
+  start(): void {
+    const loop = () => {
+      void this.wake();
+      this.timer = setTimeout(loop, this.deps.tickMs);
+      this.timer.unref();
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.runner.idle();
+  }
+
+  /** Run a tick soon; calls during a tick coalesce into one more. */
+  wake(): Promise<void> {
+    return this.runner.wake();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      this.eventStops.drain();
+      this.inbound.drain();
+      let queued = 0;
+      for (const c of this.store.running()) queued += await this.run(c, this.deps.clock());
+      if (queued > 0) this.deps.onQueued();
+    } catch (error) {
+      this.deps.log.error({ event: 'campaign-tick-failed', err: error }, 'a campaign engine tick failed; the next one tries again');
+    }
+  }
+
+  /** One campaign's work for this tick; returns the steps queued. */
+  private async run(c: StoredCampaign, now: number): Promise<number> {
+    this.enroll(c, now);
+    this.startContacts(c, now);
+    const due = this.store.due(c.name, now, this.deps.batch);
+    const results = await Promise.all(due.map((contact) => this.sender.send(c, contact, now)));
+    const queued = results.filter(Boolean).length;
+    if (due.length === 0 && this.store.done(c.name)) this.finish(c, now);
+    return queued;
+  }
+
+  private enroll(c: StoredCampaign, now: number): void {
+    const last = this.enrolledAt.get(c.name) ?? -Infinity;
+    if (now - last < ENROLL_EVERY_MS && now >= last) return;
+    this.enrolledAt.set(c.name, now);
+    const added = this.store.enroll(c.name, c.definition.list, now);
+    if (added > 0) this.deps.log.info({ event: 'campaign-enrolled', campaign: c.name, contacts: added }, 'contacts joined the campaign');
+  }
+
+  /** Start new contacts: at most dailyLimit a day, one per start interval, so a day's starts spread over its window. */
+  private startContacts(c: StoredCampaign, now: number): void {
+    const def = c.definition;
+    const zone = def.schedule === 'always' ? 'UTC' : def.schedule.timezone === 'contact' ? def.schedule.fallbackTimezone : def.schedule.timezone;
+    const perContactZone = def.schedule !== 'always' && def.schedule.timezone === 'contact';
+    if (!perContactZone && !isOpen(def.schedule, zone, now)) return;
+    let room = this.deps.batch;
+    if (def.dailyLimit !== undefined) room = Math.min(room, def.dailyLimit - this.store.startedSince(c.name, dayStartOf(localDay(now, zone), zone)));
+    const interval = startIntervalMs(def.schedule, def.dailyLimit);
+    if (interval !== null) room = Math.min(room, c.lastStartAt === null || now < c.lastStartAt ? 1 : Math.floor((now - c.lastStartAt) / interval));
+    if (room <= 0) return;
+    for (const contact of this.store.unstarted(c.name, room)) {
+      const fields = this.store.contactData(contact.email)?.fields ?? {};
+      this.store.start(c.name, contact.email, addDelay(def.steps[0]!.delay, now, contactZone(def.schedule, fields)), now);
+    }
+  }
+
+  private finish(c: StoredCampaign, now: number): void {
+    const counts = this.store.counts(c.name);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    if (total === 0) return; // an empty list: nothing ran, nothing finished
+    this.deps.db.transaction(() => {
+      this.store.setState(c.name, 'finished', now);
+      this.event({ at: now, type: 'campaign.finished', data: { campaign: c.name, contacts: counts } });
+    })();
+    this.deps.log.info({ event: 'campaign-finished', campaign: c.name, contacts: counts }, 'campaign finished');
+  }
+}

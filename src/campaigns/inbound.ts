@@ -1,0 +1,125 @@
+// Inbound mail about campaigns: a reply (In-Reply-To/References naming a Message-ID we sent, or mail
+// from a contact to the identity that wrote to it) stops the contact unless it is an automatic reply;
+// mail to unsub+TOKEN@ unsubscribes. Reads inbound messages after its cursor; bounces are not replies.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeWords, field, parseFields, type Field } from '../bounce/report/fields.js';
+import { prepareEventInsert } from '../events/store.js';
+import type { Envelope } from '../smtp/server/ports.js';
+import type { Db } from '../store/db.js';
+import type { Logger } from '../util/log.js';
+import { isAutoReply } from './auto-reply.js';
+import { Cursors } from './cursors.js';
+import { CampaignStore, type CampaignSend } from './store.js';
+import type { ContactStops } from './stops.js';
+import { tokenOfAddress, type UnsubscribeTokens } from './unsubscribe-token.js';
+
+const HEAD_BYTES = 64 * 1024;
+const BATCH = 100;
+
+interface Row { rowid: number; id: string; envelope: string; body: Buffer | null; bodyPath: string | null; receivedAt: number }
+
+export interface InboundDeps {
+  db: Db;
+  dataDir: string;
+  stops: ContactStops;
+  tokens: UnsubscribeTokens;
+  log: Logger;
+}
+
+export class InboundWatcher {
+  private readonly cursors: Cursors;
+  private readonly store: CampaignStore;
+  private readonly next;
+  private readonly event;
+  private readonly byContact;
+
+  constructor(private readonly deps: InboundDeps) {
+    const { db } = deps;
+    this.cursors = new Cursors(db);
+    this.store = new CampaignStore(db);
+    this.event = prepareEventInsert(db);
+    this.next = db.prepare(`SELECT rowid, id, envelope, body, body_path AS bodyPath, received_at AS receivedAt FROM messages
+      WHERE rowid > ? AND direction = 'inbound' ORDER BY rowid LIMIT ${BATCH}`);
+    // A reply without threading headers: the contact's newest send from one of the addresses it wrote to.
+    this.byContact = db.prepare(`SELECT s.id FROM campaign_sends s JOIN messages m ON m.id = s.message_id
+      WHERE s.email = ? AND lower(m.sender) = ? ORDER BY s.sent_at DESC LIMIT 1`).pluck();
+  }
+
+  /** Read the inbound mail since the cursor; returns how many messages concerned a campaign. */
+  drain(): number {
+    let handled = 0;
+    const start = () => (this.deps.db.prepare('SELECT coalesce(max(rowid), 0) FROM messages').pluck().get() as number);
+    for (let round = 0; round < 100; round++) {
+      const rows = this.next.all(this.cursors.get('inbound', start)) as Row[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        handled += this.safely(row) ? 1 : 0;
+        this.cursors.set('inbound', row.rowid);
+      }
+    }
+    return handled;
+  }
+
+  private safely(row: Row): boolean {
+    try {
+      return this.handle(row);
+    } catch (error) {
+      // One unreadable message must not stop the watcher: log it and go on.
+      this.deps.log.error({ event: 'campaign-inbound-failed', message: row.id, err: error }, 'could not read inbound mail for campaigns');
+      return false;
+    }
+  }
+
+  private handle(row: Row): boolean {
+    const envelope = JSON.parse(row.envelope) as Envelope;
+    const token = envelope.recipients.map((r) => tokenOfAddress(r.address)).find((t) => t !== null);
+    if (token) return this.unsubscribe(token, row);
+    if (envelope.sender === '') return false; // bounces and DSNs belong to the report service
+    const fields = parseFields(this.head(row));
+    if (/multipart\/report/i.test(field(fields, 'content-type'))) return false;
+    const send = this.repliedSend(fields, envelope);
+    if (!send) return false;
+    const subject = decodeWords(field(fields, 'subject')).slice(0, 200);
+    if (isAutoReply(fields)) {
+      this.event({ at: row.receivedAt, type: 'contact.auto_replied', messageId: send.messageId, recipient: send.email, reason: subject, data: { campaign: send.campaign, step: send.step, reply: row.id } });
+      this.deps.log.info({ event: 'campaign-auto-reply', campaign: send.campaign, contact: send.email, reply: row.id }, 'automatic reply: the sequence goes on');
+      return true;
+    }
+    const result = this.deps.stops.apply({ send, kind: 'replied', reason: subject || '(no subject)', at: row.receivedAt, source: 'reply' });
+    this.deps.log.info({ event: 'campaign-reply', campaign: send.campaign, contact: send.email, reply: row.id, stopped: result.stopped, company: result.company.length }, 'a contact replied');
+    return true;
+  }
+
+  private repliedSend(fields: readonly Field[], envelope: Envelope): CampaignSend | null {
+    const ids = ['in-reply-to', 'references'].flatMap((name) => [...field(fields, name).matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!));
+    const threaded = ids.length > 0 ? this.store.sendByHeaderIds(ids) : null;
+    if (threaded) return threaded;
+    const from = /<([^<>\s]+@[^<>\s]+)>|([^\s<>"]+@[^\s<>"]+)/.exec(field(fields, 'from'));
+    const contact = (from?.[1] ?? from?.[2] ?? envelope.sender).toLowerCase();
+    for (const r of envelope.recipients) {
+      const id = this.byContact.get(contact, r.address.toLowerCase()) as number | undefined;
+      if (id !== undefined) return this.store.sendById(id);
+    }
+    return null;
+  }
+
+  private unsubscribe(token: string, row: Row): boolean {
+    const id = this.deps.tokens.verify(token);
+    const send = id === null ? null : this.store.sendByMessage(id);
+    if (!send) return false;
+    this.deps.stops.apply({ send, kind: 'unsubscribed', reason: 'mailto unsubscribe', at: row.receivedAt, source: 'mailto' });
+    return true;
+  }
+
+  private head(row: Row): string {
+    if (row.bodyPath === null) return (row.body ?? Buffer.alloc(0)).subarray(0, HEAD_BYTES).toString('latin1').split(/\r?\n\r?\n/)[0]!;
+    const fd = openSync(join(this.deps.dataDir, row.bodyPath), 'r');
+    try {
+      const buf = Buffer.alloc(HEAD_BYTES);
+      return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1').split(/\r?\n\r?\n/)[0]!;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+// Queues one due (contact, step): checks the window, the suppression list and the identity, renders
+// the step, composes it and commits it through the queue writer with its campaign tag, so the send
+// record and the message are one transaction. A contact that cannot be sent is rescheduled, paused
+// (a template field missing) or stopped (suppressed, removed), never silently skipped.
+import { IdentityChooser } from '../identities/chooser.js';
+import { IdentityStore } from '../identities/store.js';
+import { isDomainIdentity, type Identity } from '../identities/types.js';
+import type { QueueWriter } from '../queue/writer.js';
+import { rfc5322Date } from '../smtp/server/received.js';
+import type { CampaignStepTag, Envelope } from '../smtp/server/ports.js';
+import { TraceWriter } from '../smtp/server/trace-writer.js';
+import type { Db } from '../store/db.js';
+import { SuppressionStore } from '../suppression/store.js';
+import type { Logger } from '../util/log.js';
+import { composeStep } from './compose.js';
+import type { Campaign } from './definition.js';
+import { renderStep, type RenderedStep } from './render.js';
+import { addDelay, contactZone, isOpen, placeInWindow } from './schedule.js';
+import { CampaignStore, type CampaignContact, type StoredCampaign } from './store.js';
+import type { ContactStops } from './stops.js';
+import { unsubscribeLocal, type UnsubscribeTokens } from './unsubscribe-token.js';
+
+export interface StepSenderDeps {
+  db: Db;
+  queue: QueueWriter;
+  hostname: string;
+  tokens: UnsubscribeTokens;
+  stops: ContactStops;
+  /** Base URL of one-click links (…/u/TOKEN) and the domain of the mailto address. */
+  unsubscribe: { baseUrl: string; domain: string };
+  log: Logger;
+}
+
+/** A step ready to queue. */
+interface Planned {
+  campaign: Campaign;
+  contact: CampaignContact;
+  address: string;
+  identity: Identity;
+  rendered: RenderedStep;
+  thread: string[];
+  nextAt: number | null;
+}
+
+const SUPPRESSION_STATE: Record<string, string> = { 'hard-bounce': 'bounced', complaint: 'complained', unsubscribe: 'unsubscribed', manual: 'stopped' };
+
+export class StepSender {
+  private readonly store: CampaignStore;
+  private readonly identities: IdentityStore;
+  private readonly chooser: IdentityChooser;
+  private readonly suppressions: SuppressionStore;
+
+  constructor(private readonly deps: StepSenderDeps) {
+    this.store = new CampaignStore(deps.db);
+    this.identities = new IdentityStore(deps.db);
+    this.chooser = new IdentityChooser(deps.db);
+    this.suppressions = new SuppressionStore(deps.db);
+  }
+
+  /** Queue the due step of `contact`; true when a message was committed. */
+  async send(c: StoredCampaign, contact: CampaignContact, now: number): Promise<boolean> {
+    const planned = this.plan(c, contact, now);
+    return planned ? this.queue(planned, now) : false;
+  }
+
+  /** Everything decided before composing; null when the contact was rescheduled, paused or stopped. */
+  plan(c: StoredCampaign, contact: CampaignContact, now: number): Planned | null {
+    const def = c.definition;
+    const k = contact.step + 1;
+    const data = this.store.contactData(contact.email);
+    if (!data) return this.stop(c.name, contact, 'stopped', 'the contact was removed', now);
+    const zone = contactZone(def.schedule, data.fields);
+    if (!isOpen(def.schedule, zone, now)) {
+      this.store.reschedule(c.name, contact.email, placeInWindow(def.schedule, zone, now, `${c.name}:${contact.email}:${k}`));
+      return null;
+    }
+    const identity = this.identityFor(def, contact, now);
+    if (!identity) return this.retryLater(c.name, contact, now, 'no identity to send from');
+    if (isDomainIdentity(identity)) return this.pause(c.name, contact, `identity ${identity.name} sends for a whole domain; campaigns need an address identity`, now);
+    const hit = this.suppressions.isSuppressed(contact.email, identity.from.slice(identity.from.lastIndexOf('@') + 1), now);
+    if (hit) return this.stop(c.name, contact, SUPPRESSION_STATE[hit.reason] ?? 'stopped', `suppressed (${hit.reason}${hit.scope ? `, ${hit.scope}` : ''})`, now);
+    const sends = this.store.sends(c.name, contact.email);
+    const rendered = renderStep(def, k, contact.email, data.fields, sends[0]?.subject ?? null);
+    if (!rendered.ok) return this.pause(c.name, contact, `step ${k} ${rendered.where}: no value for ${rendered.missing.join(', ')} and no fallback`, now);
+    const thread = rendered.threaded ? sends.map((s) => s.headerId) : [];
+    const next = def.steps[k];
+    const nextAt = next ? addDelay(next.delay, now, zone) : null;
+    return { campaign: def, contact, address: data.address, identity, rendered, thread, nextAt };
+  }
+
+  private async queue(p: Planned, now: number): Promise<boolean> {
+    const { deps } = this;
+    const tag: CampaignStepTag = { name: p.campaign.name, email: p.contact.email, step: p.rendered.step, variant: p.rendered.variant, headerId: '', subject: p.rendered.subject, nextAt: p.nextAt };
+    const envelope = this.envelope(p, tag, now);
+    const writer = deps.queue.open(envelope);
+    tag.headerId = `${writer.id.toLowerCase()}@${deps.hostname}`;
+    const token = deps.tokens.mint(writer.id);
+    try {
+      const bytes = await composeStep({
+        from: { name: p.campaign.fromName ?? '', address: p.identity.from },
+        to: p.address, subject: p.rendered.subject, text: p.rendered.text, html: p.rendered.html,
+        messageId: `<${tag.headerId}>`, date: new Date(now), thread: p.thread,
+        unsubscribe: { url: `${deps.unsubscribe.baseUrl.replace(/\/$/, '')}/u/${token}`, mailto: `${unsubscribeLocal(token)}@${deps.unsubscribe.domain}` },
+      });
+      envelope.body = bytes.some((b) => b > 127) ? '8BITMIME' : '7BIT';
+      const received = `Received: from campaign ${p.campaign.name}\r\n\tby ${deps.hostname} (Petrel) id ${writer.id};\r\n\t${rfc5322Date(now)}\r\n`;
+      const trace = new TraceWriter(writer, received, { date: rfc5322Date(now), messageId: `<${tag.headerId}>` });
+      trace.write(bytes);
+      await trace.commit();
+    } catch (error) {
+      writer.abort();
+      deps.log.error({ event: 'campaign-queue-failed', campaign: p.campaign.name, contact: p.contact.email, err: error }, 'queueing a campaign step failed; it is tried again');
+      return false;
+    }
+    const sent = this.store.sendByMessage(writer.id) !== null;
+    if (sent) this.chooser.rememberMessage(p.identity, tag.headerId, now);
+    return sent;
+  }
+
+  private envelope(p: Planned, tag: CampaignStepTag, now: number): Envelope {
+    const nonAscii = /[^\x00-\x7f]/;
+    return {
+      sender: p.identity.from,
+      recipients: [{ address: p.address }],
+      body: '7BIT',
+      smtputf8: nonAscii.test(p.identity.from) || nonAscii.test(p.address),
+      authUser: `campaign:${p.campaign.name}`,
+      client: { address: '127.0.0.1', port: 0, helo: 'campaign' },
+      tls: null,
+      role: 'local',
+      listener: 'campaign',
+      receivedAt: now,
+      tags: [`campaign:${p.campaign.name}`.slice(0, 64)],
+      metadata: { campaign: p.campaign.name, step: String(tag.step), ...(tag.variant ? { variant: tag.variant } : {}) },
+      identity: p.identity.name,
+      campaign: tag,
+    };
+  }
+
+  /** The contact's identity (fixed by its first send), else the campaign's identity or the pool's pick. */
+  private identityFor(def: Campaign, contact: CampaignContact, now: number): Identity | null {
+    const fixed = contact.identity ? this.identities.get(contact.identity) : null;
+    if (fixed) return fixed;
+    try {
+      const chosen = this.chooser.choose(def.identity !== undefined ? { identity: def.identity } : { pool: def.pool }, now);
+      if (chosen) this.chooser.reserve(chosen, now); // counted now, so the rest of this batch spreads over the pool
+      return chosen;
+    } catch {
+      return null; // the pool or identity is gone: the contact waits (preflight and status say why)
+    }
+  }
+
+  private retryLater(campaign: string, contact: CampaignContact, now: number, why: string): null {
+    this.deps.log.warn({ event: 'campaign-step-waits', campaign, contact: contact.email, why }, 'a campaign step waits');
+    this.store.reschedule(campaign, contact.email, now + 60_000);
+    return null;
+  }
+
+  private pause(campaign: string, contact: CampaignContact, reason: string, now: number): null {
+    this.store.pauseContact(campaign, contact.email, reason, now);
+    this.deps.log.warn({ event: 'campaign-contact-paused', campaign, contact: contact.email, reason }, 'a campaign contact is paused');
+    return null;
+  }
+
+  private stop(campaign: string, contact: CampaignContact, state: string, reason: string, now: number): null {
+    this.deps.stops.stopWith(campaign, contact.email, state, reason, now, 'engine');
+    return null;
+  }
+}
