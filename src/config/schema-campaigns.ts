@@ -14,7 +14,7 @@ export const campaignsSchema = z.strictObject({
   /**
    * Base URL of the one-click unsubscribe links (https://HOST/u/TOKEN): Petrel's HTTP server as the
    * world reaches it. Default: http://<http.address>:<http.port> (fine for tests, not for the world;
-   * `campaign preflight` fails a loopback or plain-http URL).
+   * `campaign preflight` warns about a loopback or plain-http URL).
    */
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Domain of the mailto: unsubscribe address (unsub+TOKEN@DOMAIN); its MX must be Petrel. Default: hostname. */
