@@ -29,6 +29,7 @@ import { startHttp, type RunningHttp } from '../api/server.js';
 import { checkWebhookSecrets } from '../webhooks/config-endpoints.js';
 import { startWebhooks } from '../webhooks/service.js';
 import { Metrics } from '../metrics/metrics.js';
+import { startCampaigns, type RunningCampaigns } from './campaigns.js';
 
 export interface RunningServer {
   listeners: SmtpListener[];
@@ -54,14 +55,17 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   metrics.watchQueue(db);
   metrics.watchIdentities(db, processClock());
   const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit(), onAccepted: metrics.messageAccepted });
-  const returnPaths = new ReturnPaths(loadOrCreateSecretKey(secretKeyPath(config)), {
+  const secretKey = loadOrCreateSecretKey(secretKeyPath(config));
+  const returnPaths = new ReturnPaths(secretKey, {
     mode: config.bounces.returnPath,
     domain: config.bounces.domain,
     isLocalDomain: (name: string): boolean => directory.isLocalDomain(name),
   });
+  let campaigns: RunningCampaigns | null = null;
   const directory = new StoreDirectory(db, {
     returnPathMessage: (address: string): string | null => returnPaths.messageIdOf(address),
     refuseSuppressed: config.suppression.mode === 'refuse',
+    acceptsAddress: (address: string): boolean => campaigns?.acceptsAddress(address) ?? false,
   });
   const deps = serverDeps(config, db, directory, queue, certificates, log, metrics);
   const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
@@ -81,15 +85,18 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
       delivery.scheduler.wake();
       void reports.wake();
       void webhooks.wake();
+      campaigns?.wake();
     });
   };
   let mtaSts: HttpsServer | null = null;
   let http: RunningHttp | null = null;
+  campaigns = startCampaigns({ config, db, queue, secretKey, log, isLocalDomain: (d) => directory.isLocalDomain(d), wakeDelivery: () => delivery.scheduler.wake(), httpPort: () => http?.port ?? null });
   const close = async () => {
     if (http) await http.close();
     if (mtaSts) await new Promise((resolve) => mtaSts!.close(resolve));
     await webhooks.stop();
     await reports.stop();
+    await campaigns?.stop();
     await shutdown(listeners, delivery, queue, certificates, db);
   };
   try {
@@ -104,7 +111,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
           delivery.gate.invalidate(); // an identity or shaping change is seen by the next job, not a second later
           delivery.scheduler.wake();
         },
-        ready: () => listeners.every((l) => l.port > 0) };
+        ready: () => listeners.every((l) => l.port > 0), campaigns: campaigns.api };
       http = await startHttp(ctx, metrics);
     }
   } catch (err) {

@@ -26,8 +26,8 @@ export interface StepSenderDeps {
   hostname: string;
   tokens: UnsubscribeTokens;
   stops: ContactStops;
-  /** Base URL of one-click links (…/u/TOKEN) and the domain of the mailto address. */
-  unsubscribe: { baseUrl: string; domain: string };
+  /** Base URL of one-click links (…/u/TOKEN), read per message, and the domain of the mailto address. */
+  unsubscribe: { baseUrl: () => string; domain: string };
   log: Logger;
 }
 
@@ -100,7 +100,7 @@ export class StepSender {
         from: { name: p.campaign.fromName ?? '', address: p.identity.from },
         to: p.address, subject: p.rendered.subject, text: p.rendered.text, html: p.rendered.html,
         messageId: `<${tag.headerId}>`, date: new Date(now), thread: p.thread,
-        unsubscribe: { url: `${deps.unsubscribe.baseUrl.replace(/\/$/, '')}/u/${token}`, mailto: `${unsubscribeLocal(token)}@${deps.unsubscribe.domain}` },
+        unsubscribe: { url: `${deps.unsubscribe.baseUrl().replace(/\/$/, '')}/u/${token}`, mailto: `${unsubscribeLocal(token)}@${deps.unsubscribe.domain}` },
       });
       envelope.body = bytes.some((b) => b > 127) ? '8BITMIME' : '7BIT';
       const received = `Received: from campaign ${p.campaign.name}\r\n\tby ${deps.hostname} (Petrel) id ${writer.id};\r\n\t${rfc5322Date(now)}\r\n`;

@@ -3,6 +3,7 @@
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
 import { parseCampaign, type Campaign } from './definition.js';
+import { validateCampaign } from './validate.js';
 
 export const CAMPAIGN_STATES = ['draft', 'running', 'paused', 'stopped', 'finished'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
@@ -61,7 +62,7 @@ export class CampaignStore {
 
   /** Store a campaign as given (the input is kept, and parsed again on every read). Throws ZodError. */
   create(input: unknown, now: number): StoredCampaign {
-    const definition = parseCampaign(input);
+    const definition = validateCampaign(input);
     if (this.get(definition.name)) throw new StoreError('exists', `campaign ${definition.name} exists`);
     this.db.prepare('INSERT INTO campaigns (name, definition, state, created_at, changed_at) VALUES (?, ?, ?, ?, ?)')
       .run(definition.name, JSON.stringify(input), 'draft', now, now);
@@ -70,7 +71,7 @@ export class CampaignStore {
 
   /** Replace the definition of a campaign, keeping what was sent (it may not drop steps already sent). */
   replace(input: unknown, now: number): StoredCampaign {
-    const definition = parseCampaign(input);
+    const definition = validateCampaign(input);
     const found = this.require(definition.name);
     const sent = this.sentSteps(definition.name);
     if (definition.steps.length < sent) throw new StoreError('invalid', `campaign ${definition.name} sent ${sent} steps; the new definition has ${definition.steps.length}`);
