@@ -23,7 +23,7 @@ export function isTimeZone(zone: string): boolean {
 }
 
 /** Wall-clock fields of `ms` in `zone`. */
-function wall(ms: number, zone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
+export function wall(ms: number, zone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
   const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   return { y: Number(parts['year']), m: Number(parts['month']), d: Number(parts['day']), h: Number(parts['hour']), min: Number(parts['minute']), s: Number(parts['second']) };
 }
@@ -45,7 +45,7 @@ export function dayKey(ms: number, zone: string): string {
 }
 
 /** The zone's offset from UTC at `ms`, in ms (positive east of Greenwich). */
-function offsetAt(ms: number, zone: string): number {
+export function offsetAt(ms: number, zone: string): number {
   const w = wall(ms, zone);
   return Date.UTC(w.y, w.m - 1, w.d, w.h, w.min, w.s) - Math.floor(ms / 1000) * 1000;
 }
