@@ -19,6 +19,7 @@ import { registerWebhookCommands } from './commands/webhook.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerPoolCommands } from './commands/pool.js';
 import { registerShapingCommands } from './commands/shaping.js';
+import { registerCampaignCommands } from './commands/campaign.js';
 
 export function buildProgram(): Command {
   const program = new Command('petrel')
@@ -47,5 +48,6 @@ export function buildProgram(): Command {
   registerIdentityCommands(program);
   registerPoolCommands(program);
   registerShapingCommands(program);
+  registerCampaignCommands(program);
   return program;
 }
