@@ -24,7 +24,7 @@ const startOptions = z.object({ force: z.boolean().default(false) });
 const previewOptions = z.object({ contact: z.string().min(3), step: z.coerce.number().int().positive().optional(), json: z.boolean().default(false) });
 const contactsOptions = z.object({ state: z.enum(CONTACT_STATES).optional(), limit: z.coerce.number().int().positive().max(100_000).default(100), json: z.boolean().default(false) });
 
-const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+const print = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
 
 export function registerCampaignCommands(program: Command): void {
