@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/apikey.js';
 import { registerBounceCommands } from './commands/bounce.js';
+import { registerContactsCommands } from './commands/contacts.js';
 import { registerDomainCheck } from './commands/check.js';
 import { registerDkimCommands } from './commands/dkim.js';
 import { registerDomainCommands } from './commands/domain.js';
@@ -47,5 +48,6 @@ export function buildProgram(): Command {
   registerIdentityCommands(program);
   registerPoolCommands(program);
   registerShapingCommands(program);
+  registerContactsCommands(program);
   return program;
 }
