@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/apikey.js';
 import { registerBounceCommands } from './commands/bounce.js';
+import { registerContactsCommands } from './commands/contacts.js';
 import { registerDomainCheck } from './commands/check.js';
 import { registerDkimCommands } from './commands/dkim.js';
 import { registerDomainCommands } from './commands/domain.js';
@@ -49,5 +50,6 @@ export function buildProgram(): Command {
   registerPoolCommands(program);
   registerShapingCommands(program);
   registerCampaignCommands(program);
+  registerContactsCommands(program);
   return program;
 }
