@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { body, campaignCli, contactStates, createCampaign, header, importContacts, status, toContact } from '../kit/campaigns.js';
-import { eventually } from '../kit/delivery.js';
+import { eventually, eventuallyAsync } from '../kit/delivery.js';
 import { mailFrom, relayIdentity } from '../kit/identities.js';
 import { startPetrel, STANDARD_SETUP, type Petrel } from '../kit/petrel.js';
 import { freePorts } from '../kit/ports.js';
@@ -127,7 +127,7 @@ describe('campaigns: a 3-step sequence over a pool of relay identities', () => {
     const s = await status(p, 'three');
     assert.deepEqual(s.steps.map((x: { step: number; sent: number; delivered: number }) => [x.step, x.sent, x.delivered]), [[1, 6, 6], [2, 6, 6], [3, 6, 6]]);
     assert.equal(s.contacts.finished, 6);
-    await eventually(async () => (await status(p, 'three')).state === 'finished', () => 'campaign not finished');
+    await eventuallyAsync(async () => (await status(p, 'three')).state === 'finished', () => 'campaign not finished');
   });
 
   test('preview renders exactly what the next step is', async () => {

@@ -88,7 +88,7 @@ export function registerCampaignCommands(program: Command): void {
       const p = await withDatabase(config, (db) => previewStep(db, name, o.contact, { baseUrl: unsubscribeBaseUrl(config, null), domain: unsubscribeDomain(config) }, o.step));
       if (o.json) printJson(p);
       else print(renderPreview(p));
-      if (!p.ok) process.exitCode = 1;
+      if (!p.ok) throw new Error(`step ${p.step} of campaign ${name} cannot be sent to ${p.contact}`);
     });
   campaign.command('preflight <name>').description('the checklist a start runs').option('--json', 'print JSON')
     .action(async (name: string, raw: unknown, command: Command) => {
@@ -97,7 +97,7 @@ export function registerCampaignCommands(program: Command): void {
       const report = await withDatabase(config, (db) => runPreflight(config, db, new CampaignStore(db).require(name).definition, processClock()()));
       if (o.json) printJson(report);
       else print(renderPreflight(report));
-      if (!report.ok) process.exitCode = 1;
+      if (!report.ok) throw new Error(`preflight of campaign ${name} failed`);
     });
   campaign.command('contacts <name>').description('the campaign\'s contacts (newest change first)')
     .option('--state <state>', `one of ${CONTACT_STATES.join(', ')}`).option('--limit <n>', 'at most this many', '100').option('--json', 'print JSON')
