@@ -111,7 +111,7 @@ async function screen(
     seen.set(parsed.email, row.line);
     const suppressed = suppressionOf(suppressions, parsed.email, now);
     if (suppressed.skip) {
-      skip('suppressed', suppressed.detail ?? 'suppressed');
+      skip('suppressed', suppressed.detail);
       continue;
     }
     if (suppressed.detail) result.warnings.push({ line: row.line, detail: `${parsed.email}: ${suppressed.detail}` });
@@ -126,7 +126,7 @@ async function screen(
  * Globally suppressed: skipped. Suppressed for some sending domains only: imported with a warning,
  * since other domains may still write (the campaign checks suppression again at send time).
  */
-function suppressionOf(suppressions: SuppressionStore, email: string, now: number): { skip: boolean; detail: string | null } {
+function suppressionOf(suppressions: SuppressionStore, email: string, now: number): { skip: true; detail: string } | { skip: false; detail: string | null } {
   const entries = suppressions.liveEntries(email, now);
   const global = entries.find((e) => e.scope === '');
   if (global !== undefined) return { skip: true, detail: `suppressed globally (${global.reason})` };
