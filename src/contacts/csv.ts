@@ -119,7 +119,7 @@ export class CsvParser {
 }
 
 /** Records of a CSV byte stream (UTF-8, a leading BOM dropped), each with the line it starts on. */
-export async function* csvRecords(input: AsyncIterable<Buffer | string>, maxChars = MAX_RECORD_CHARS): AsyncGenerator<CsvRecord> {
+export async function* csvRecords(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, maxChars = MAX_RECORD_CHARS): AsyncGenerator<CsvRecord> {
   const parser = new CsvParser(maxChars);
   const decoder = new StringDecoder('utf8');
   let first = true;

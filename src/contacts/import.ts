@@ -45,12 +45,12 @@ export interface ImportStores {
 type RowItem = ContactRow | Skipped;
 
 /** Import a CSV byte stream (header row with an email column first). */
-export async function importCsv(stores: ImportStores, input: AsyncIterable<Buffer | string>, options: ImportOptions): Promise<ImportResult> {
+export async function importCsv(stores: ImportStores, input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: ImportOptions): Promise<ImportResult> {
   requireListName(options.list); // before reading a byte: a usage error
   return importRows(stores, csvRows(input), options);
 }
 
-async function* csvRows(input: AsyncIterable<Buffer | string>): AsyncGenerator<RowItem> {
+async function* csvRows(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<RowItem> {
   let header: ReturnType<typeof parseHeader> | null = null;
   for await (const record of csvRecords(input)) {
     if (header !== null) yield recordToRow(header, record);
@@ -78,6 +78,7 @@ export async function importRows(stores: ImportStores, rows: AsyncIterable<RowIt
   result.imported = written.created;
   result.updated = written.updated;
   result.skipped.sort((a, b) => a.line - b.line);
+  result.warnings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return result;
 }
 
@@ -110,7 +111,7 @@ async function screen(
     seen.set(parsed.email, row.line);
     const suppressed = suppressionOf(suppressions, parsed.email, now);
     if (suppressed.skip) {
-      skip('suppressed', suppressed.detail ?? 'suppressed');
+      skip('suppressed', suppressed.detail);
       continue;
     }
     if (suppressed.detail) result.warnings.push({ line: row.line, detail: `${parsed.email}: ${suppressed.detail}` });
@@ -125,7 +126,7 @@ async function screen(
  * Globally suppressed: skipped. Suppressed for some sending domains only: imported with a warning,
  * since other domains may still write (the campaign checks suppression again at send time).
  */
-function suppressionOf(suppressions: SuppressionStore, email: string, now: number): { skip: boolean; detail: string | null } {
+function suppressionOf(suppressions: SuppressionStore, email: string, now: number): { skip: true; detail: string } | { skip: false; detail: string | null } {
   const entries = suppressions.liveEntries(email, now);
   const global = entries.find((e) => e.scope === '');
   if (global !== undefined) return { skip: true, detail: `suppressed globally (${global.reason})` };

@@ -1,5 +1,5 @@
-// `petrel contacts import|list|show|remove|lists`: contacts and lists on the database directly (with or
-// without a running server). Bad options and list names exit 2; an unreadable file or header, or a contact that is not there, exit 1.
+// `petrel contacts import|list|show|remove|lists`: contacts and lists on the database directly, with or
+// without a running server. Bad options and list names exit 2; unreadable files or headers, absent contacts 1.
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
