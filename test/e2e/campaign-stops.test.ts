@@ -14,6 +14,8 @@ import { freePorts } from '../kit/ports.js';
 import { startSink, type Sink, type SinkMessage } from '../kit/sink.js';
 import { runTool } from '../kit/tools.js';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const USER_UNKNOWN = '550 5.1.1 <dead@gone.test>: Recipient address rejected: User unknown in local recipient table';
 
@@ -44,6 +46,8 @@ describe('campaigns: replies, unsubscribes, bounces and auto-replies stop (or do
   let sink: Sink;
   let bouncer: Sink;
   const first = (address: string): SinkMessage => toContact(sink.messages(), address)[0]!;
+  let hooks: Server;
+  const received: Array<{ type: string; recipient: string | null; data: Record<string, unknown> }> = [];
   const leads = ['unsub@u.test', 'mailto@m.test', 'replier@acme.test', 'colleague@acme.test', 'ooo@ooo.test', 'calm@calm.test'];
 
   before(async () => {
@@ -56,6 +60,17 @@ describe('campaigns: replies, unsubscribes, bounces and auto-replies stop (or do
       sending: { jitter: 0 },
       setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test', '--sending', '--local'] }],
     });
+    hooks = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        received.push(...(JSON.parse(text) as { events: typeof received }).events);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+    const hook = await p.cli(['webhook', 'add', `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks`, '--events', 'campaign.sent,contact.replied,contact.unsubscribed,contact.bounced,contact.stopped,contact.auto_replied']);
+    assert.equal(hook.code, 0, hook.stderr);
     await relayIdentity(p, 'r1', sink);
     await relayIdentity(p, 'rb', bouncer);
     await importContacts(p, 'leads', leads.map((email, i) => ({ email, first_name: `N${i}`, company: email.split('@')[1]! })));
@@ -64,7 +79,7 @@ describe('campaigns: replies, unsubscribes, bounces and auto-replies stop (or do
     await eventually(() => leads.every((l) => toContact(sink.messages(), l).length === 1), () => `step 1: ${sink.messages().length}`);
   });
   after(async () => {
-    await Promise.allSettled([sink?.stop(), bouncer?.stop()]);
+    await Promise.allSettled([sink?.stop(), bouncer?.stop(), new Promise((r) => hooks?.close(r))]);
     await p?.dispose();
   });
 
@@ -157,5 +172,14 @@ describe('campaigns: replies, unsubscribes, bounces and auto-replies stop (or do
       assert.ok(x.h.includes('list-unsubscribe') && x.h.includes('list-unsubscribe-post'), x.h.join(':'));
     }
     assert.match(body(m), /Hi N5, a question for calm\.test\./);
+  });
+
+  test('webhooks receive the campaign events: campaign.sent and each contact stop', async () => {
+    const want = ['campaign.sent:calm@calm.test', 'contact.unsubscribed:unsub@u.test', 'contact.unsubscribed:mailto@m.test',
+      'contact.replied:replier@acme.test', 'contact.stopped:colleague@acme.test', 'contact.auto_replied:ooo@ooo.test', 'contact.bounced:dead@gone.test'];
+    await eventually(() => want.every((w) => received.some((e) => `${e.type}:${e.recipient}` === w)), () => `missing: ${want.filter((w) => !received.some((e) => `${e.type}:${e.recipient}` === w)).join(', ')}`);
+    const sent = received.filter((e) => e.type === 'campaign.sent' && e.data['campaign'] === 'stops');
+    assert.equal(sent.length, 8, 'six step 1 and two step 2 sends');
+    assert.ok(received.every((e) => typeof e.data['campaign'] === 'string'));
   });
 });
