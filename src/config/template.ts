@@ -214,6 +214,15 @@ shaping:
   # rulesFile: /etc/petrel/shaping.yaml
   # overrides: { providers: [{ name: google, messagesPerMinutePerSource: 20 }] }
 
+# Campaigns (petrel campaign, docs/campaigns.md): the sequencer's engine and its unsubscribe addresses.
+campaigns:
+  enabled: true
+  tickMs: 1000                # look for due steps this often (also woken by inbound mail)
+  batch: 200                  # steps queued at most per tick
+  # publicUrl: https://mail.example.com   # base of https://HOST/u/TOKEN links (default: the HTTP listener)
+  # unsubscribeDomain: mail.example.com   # mailto:unsub+TOKEN@DOMAIN (default: hostname); its MX must be Petrel
+  unsubscribeScope: global    # an unsubscribe suppresses for every sending domain (or: domain)
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;
