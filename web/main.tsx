@@ -76,7 +76,7 @@ function App() {
           : path.startsWith('/queue') ? <Queue />
           : path.startsWith('/identities') ? <Identities admin={session.scope === 'admin'} />
           : path.startsWith('/pools') ? <Pools />
-          : campaign ? <Campaign name={decodeURIComponent(campaign[1]!)} admin={session.scope === 'admin'} />
+          : campaign ? <Campaign key={campaign[1]} name={decodeURIComponent(campaign[1]!)} admin={session.scope === 'admin'} />
           : path.startsWith('/campaigns') ? <Campaigns />
           : path.startsWith('/domains') ? <Domains admin={session.scope === 'admin'} />
           : path.startsWith('/suppressions') ? <Suppressions admin={session.scope === 'admin'} />
