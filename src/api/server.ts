@@ -27,8 +27,10 @@ export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = [], metr
       void (reply as FastifyReply).code(status).send(errorBody('bad_request', error.message));
     },
   });
-  app.addContentTypeParser(RAW_MESSAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const routes = [...allRoutes(ctx), ...extra];
+  // Raw bodies: messages, and whatever else a route takes as bytes (text/csv for contact imports).
+  const rawTypes = new Set([...RAW_MESSAGE_TYPES, ...routes.flatMap((r) => r.rawTypes ?? [])]);
+  app.addContentTypeParser([...rawTypes], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const document = openApiDocument(routes, { version: ctx.version });
   app.get('/v1/openapi.json', async () => document);
   if (metrics) serveMetrics(app, ctx, metrics);

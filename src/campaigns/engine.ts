@@ -10,7 +10,7 @@ import { prepareEventInsert } from '../events/store.js';
 import { dayStartOf } from '../pacing/days.js';
 import { EventStops } from './event-stops.js';
 import { InboundWatcher } from './inbound.js';
-import { addDelay, contactZone, isOpen, localDay, startIntervalMs } from './schedule.js';
+import { addDelay, contactZone, localDay, startIntervalMs } from './schedule.js';
 import { StepSender, type StepSenderDeps } from './step-sender.js';
 import { CampaignStore, type StoredCampaign } from './store.js';
 import { ContactStops } from './stops.js';
@@ -108,8 +108,8 @@ export class CampaignEngine {
   private startContacts(c: StoredCampaign, now: number): void {
     const def = c.definition;
     const zone = def.schedule === 'always' ? 'UTC' : def.schedule.timezone === 'contact' ? def.schedule.fallbackTimezone : def.schedule.timezone;
-    const perContactZone = def.schedule !== 'always' && def.schedule.timezone === 'contact';
-    if (!perContactZone && !isOpen(def.schedule, zone, now)) return;
+    // Contacts start at any hour: a step due outside its window is placed into the next one, spread
+    // over it (step-sender.ts), so a night's starts do not all leave at the window's first second.
     let room = this.deps.batch;
     if (def.dailyLimit !== undefined) room = Math.min(room, def.dailyLimit - this.store.startedSince(c.name, dayStartOf(localDay(now, zone), zone)));
     const interval = startIntervalMs(def.schedule, def.dailyLimit);

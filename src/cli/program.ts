@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerApiKeyCommands } from './commands/apikey.js';
 import { registerBounceCommands } from './commands/bounce.js';
+import { registerContactsCommands } from './commands/contacts.js';
 import { registerDomainCheck } from './commands/check.js';
 import { registerDkimCommands } from './commands/dkim.js';
 import { registerDomainCommands } from './commands/domain.js';
@@ -19,6 +20,7 @@ import { registerWebhookCommands } from './commands/webhook.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerPoolCommands } from './commands/pool.js';
 import { registerShapingCommands } from './commands/shaping.js';
+import { registerCampaignCommands } from './commands/campaign.js';
 
 export function buildProgram(): Command {
   const program = new Command('petrel')
@@ -47,5 +49,7 @@ export function buildProgram(): Command {
   registerIdentityCommands(program);
   registerPoolCommands(program);
   registerShapingCommands(program);
+  registerCampaignCommands(program);
+  registerContactsCommands(program);
   return program;
 }

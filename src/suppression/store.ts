@@ -125,6 +125,7 @@ export class SuppressionStore {
   private readonly getStmt;
   private readonly upsertStmt;
   private readonly matchStmt;
+  private readonly liveStmt;
   private readonly addTx;
 
   constructor(private readonly db: Db) {
@@ -140,6 +141,7 @@ export class SuppressionStore {
       `SELECT * FROM suppressions WHERE address = ? AND scope IN ('', ?) AND (expires_at IS NULL OR expires_at > ?)
        ORDER BY expires_at IS NOT NULL, scope LIMIT 1`,
     );
+    this.liveStmt = db.prepare('SELECT * FROM suppressions WHERE address = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY scope');
     this.addTx = db.transaction((entries: readonly NewSuppression[], now: number) => entries.map((e) => this.addOne(e, now)));
   }
 
@@ -168,6 +170,14 @@ export class SuppressionStore {
     const scope = normalizeDomain(sendingDomain.trim()) ?? '';
     const row = this.matchStmt.get(canonicalAddress, scope, now) as Row | undefined;
     return row === undefined ? null : toEntry(row);
+  }
+
+  /** Every live entry of an address, in any scope (the global one first): for contact imports. */
+  liveEntries(address: string, now = Date.now()): SuppressionEntry[] {
+    const canonicalAddress = normalizeAddress(address.trim());
+    if (canonicalAddress === null) return [];
+    const rows = this.liveStmt.all(canonicalAddress, now) as Row[];
+    return rows.map(toEntry);
   }
 
   /** Entries by address then scope, expired ones included. */

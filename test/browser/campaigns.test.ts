@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { apiOf, type Api } from '../kit/api.js';
-import { addContacts, testCampaign, untilSent } from '../kit/campaigns.js';
+import { addContacts, testCampaign, untilSent } from '../kit/campaign-api.js';
 import { startDnsServer, type TestDnsServer } from '../kit/dns-server.js';
 import { startPetrel, type Petrel } from '../kit/petrel.js';
 import { launchPage, see, shot, signIn } from './kit.js';

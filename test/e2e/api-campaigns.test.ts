@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CONTACT_STATES } from '../../src/campaigns/store.js';
 import { apiOf, type Api } from '../kit/api.js';
-import { addContacts, testCampaign, untilSent } from '../kit/campaigns.js';
+import { addContacts, testCampaign, untilSent } from '../kit/campaign-api.js';
 import { startDnsServer, type TestDnsServer } from '../kit/dns-server.js';
 import { curl } from '../kit/peers.js';
 import { startPetrel, STANDARD_SETUP, type Petrel } from '../kit/petrel.js';

@@ -1,51 +1,73 @@
-// Campaign fixtures for tests: contacts and list members written straight into <dataDir>/petrel.db (the
-// contacts CLI may not be there yet), a three-step campaign with spintax, a field and A/B variants,
-// and a wait for the engine's sends. Throws if the database is missing.
+// Campaign-test helpers: contacts imported with the real CLI from a CSV the test writes, campaigns
+// created from YAML files, status and contact states read back as JSON, and the parts of delivered
+// messages (smtp-sink dumps) a sequencer test asserts on: headers, Message-IDs, threading, bodies.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/store/db.js';
-import type { Api } from './api.js';
-import { eventuallyAsync } from './delivery.js';
 import type { Petrel } from './petrel.js';
+import type { SinkMessage } from './sink.js';
 
-export interface TestContact {
-  email: string;
-  fields?: Record<string, string>;
+const dir = mkdtempSync(join(tmpdir(), 'petrel-campaign-test-'));
+let files = 0;
+
+/** A file with `text` in a temp dir; its path. */
+export function tempFile(name: string, text: string): string {
+  const path = join(dir, `${++files}-${name}`);
+  writeFileSync(path, text);
+  return path;
 }
 
-/** Add `contacts` (new ones) to list `list`, creating it; as `petrel contacts import` would store them. */
-export function addContacts(p: Petrel, list: string, contacts: TestContact[], now = Date.now()): void {
-  const db = openDatabase(join(p.dataDir, 'petrel.db'));
-  try {
-    db.transaction(() => {
-      db.prepare('INSERT OR IGNORE INTO lists (name, created_at) VALUES (?, ?)').run(list, now);
-      for (const c of contacts) {
-        const domain = c.email.slice(c.email.lastIndexOf('@') + 1).toLowerCase();
-        db.prepare('INSERT INTO contacts (email, address, fields, org_domain, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(c.email.toLowerCase(), c.email, JSON.stringify(c.fields ?? {}), domain, now, now);
-        db.prepare('INSERT INTO list_members (list, email, added_at) VALUES (?, ?, ?)').run(list, c.email.toLowerCase(), now);
-      }
-    })();
-  } finally {
-    db.close();
-  }
+/** `contacts import` of rows (the first row's keys are the header) into `list`, without MX checks. */
+export async function importContacts(p: Petrel, list: string, rows: Array<Record<string, string>>): Promise<void> {
+  const header = Object.keys(rows[0]!);
+  const csv = [header.join(','), ...rows.map((r) => header.map((h) => csvCell(r[h] ?? '')).join(','))].join('\r\n') + '\r\n';
+  const r = await p.cli(['contacts', 'import', tempFile(`${list}.csv`, csv), '--list', list, '--no-mx-check', '--json']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const result = JSON.parse(r.stdout) as { skipped: unknown[] };
+  assert.deepEqual(result.skipped, [], r.stdout);
 }
 
-/** Step 1 has spintax and first_name without a fallback; step 2 replies in the thread; step 3 is an A/B test. */
-export function testCampaign(name: string, identity: string, list = 'leads'): Record<string, unknown> {
-  return {
-    name, list, identity, fromName: 'Dana from Outreach',
-    steps: [
-      { delay: 0, subject: '{Hi|Hello} {{first_name}}, a quick question', text: 'Hi {{first_name}},\n\nDoes {{company | "your team"}} send cold email?\n' },
-      { delay: '3d', text: 'Following up on my note, {{first_name}}.\n' },
-      { delay: '2 business days', variants: [{ subject: 'Last note', text: 'Closing the loop.\n' }, { id: 'soft', subject: 'Should I stop?', text: 'Shall I stop writing?\n' }] },
-    ],
-  };
+const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/** `campaign create --file` of YAML text; fails the test unless it exits 0. */
+export async function createCampaign(p: Petrel, yaml: string): Promise<void> {
+  const r = await p.cli(['campaign', 'create', '--file', tempFile('campaign.yaml', yaml)]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
 }
 
-/** Wait until campaign `name` has sent step 1 `n` times (the engine ticks every campaigns.tickMs). */
-export function untilSent(api: Api, name: string, n: number): Promise<unknown> {
-  return eventuallyAsync(async () => {
-    const r = await api.call('GET', `/v1/campaigns/${name}/status`);
-    return r.status === 200 && r.body.steps[0].sent >= n ? r.body : undefined;
-  }, () => `campaign ${name} did not send step 1 to ${n} contacts`);
+export async function campaignCli(p: Petrel, args: string[]): Promise<string> {
+  const r = await p.cli(['campaign', ...args]);
+  assert.equal(r.code, 0, `petrel campaign ${args.join(' ')}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export async function status(p: Petrel, name: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return JSON.parse(await campaignCli(p, ['status', name, '--json']));
+}
+
+/** The campaign's contacts by address: state, step, reason. */
+export async function contactStates(p: Petrel, name: string): Promise<Record<string, { state: string; step: number; reason: string | null; identity: string | null }>> {
+  const rows = JSON.parse(await campaignCli(p, ['contacts', name, '--json', '--limit', '10000'])) as Array<{ email: string; state: string; step: number; reason: string | null; identity: string | null }>;
+  return Object.fromEntries(rows.map((r) => [r.email, r]));
+}
+
+/** A header field of a sink dump (first occurrence, unfolded). */
+export function header(m: SinkMessage, name: string): string | undefined {
+  const head = m.content.split(/\n\n/)[0]!.replace(/\n[ \t]+/g, ' ');
+  const re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im');
+  return re.exec(head)?.[1]?.trim();
+}
+
+/** The body of a sink dump (after the blank line), quoted-printable soft breaks joined. */
+export function body(m: SinkMessage): string {
+  const text = m.content.slice(m.content.indexOf('\n\n') + 2);
+  return /quoted-printable/i.test(header(m, 'Content-Transfer-Encoding') ?? '') ? text.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : text;
+}
+
+export const recipientOf = (m: SinkMessage): string | undefined => /<([^>]*)>/.exec(m.rcptArgs[0] ?? '')?.[1];
+
+/** Messages of `all` sent to `address`, oldest first by their Date field. */
+export function toContact(all: SinkMessage[], address: string): SinkMessage[] {
+  return all.filter((m) => recipientOf(m)?.toLowerCase() === address.toLowerCase()).sort((a, b) => Date.parse(header(a, 'Date') ?? '') - Date.parse(header(b, 'Date') ?? ''));
 }

@@ -37,6 +37,8 @@ export interface ConfigOverrides {
   sending?: Record<string, unknown>;
   shaping?: Record<string, unknown>;
   checks?: Record<string, unknown>;
+  /** The campaign engine; it ticks every 100 ms in tests unless a test says otherwise. */
+  campaigns?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -95,6 +97,7 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     sending: { ...o.sending, reputation: { blocklistIntervalSeconds: 0, ...(o.sending?.['reputation'] as Record<string, unknown> | undefined) } },
     ...(o.shaping ? { shaping: o.shaping } : {}),
     ...(o.checks ? { checks: o.checks } : {}),
+    campaigns: { tickMs: 100, ...o.campaigns },
   };
 }
 
