@@ -2,7 +2,8 @@
 // Every non-2xx answer becomes an ApiFailure carrying the API's error code and message.
 
 export class ApiFailure extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  /** `error` of the answer as a whole (a 422 preflight_failed carries its report in error.preflight). */
+  constructor(readonly status: number, readonly code: string, message: string, readonly detail: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -23,9 +24,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const text = await res.text();
   const json = text ? (JSON.parse(text) as unknown) : null;
   if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    const err = (json as { error?: { code?: string; message?: string } & Record<string, unknown> } | null)?.error;
     if (res.status === 401 && !path.startsWith('/v1/session')) onUnauthorized();
-    throw new ApiFailure(res.status, err?.code ?? 'error', err?.message ?? `${res.status} ${res.statusText}`);
+    throw new ApiFailure(res.status, err?.code ?? 'error', err?.message ?? `${res.status} ${res.statusText}`, err ?? {});
   }
   return json as T;
 }

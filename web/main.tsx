@@ -3,6 +3,8 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, whenUnauthorized } from './api';
+import { Campaign } from './pages/campaign';
+import { Campaigns } from './pages/campaigns';
 import { Domains } from './pages/domains';
 import { Events } from './pages/events';
 import { Identities } from './pages/identities';
@@ -21,6 +23,7 @@ const NAV: Array<[string, string]> = [
   ['#/queue', 'Queue'],
   ['#/identities', 'Identities'],
   ['#/pools', 'Pools'],
+  ['#/campaigns', 'Campaigns'],
   ['#/domains', 'Domains'],
   ['#/suppressions', 'Suppressions'],
   ['#/events', 'Live events'],
@@ -55,6 +58,7 @@ function App() {
   };
   const path = hash.slice(1);
   const trace = /^\/messages\/([^/?]+)/.exec(path);
+  const campaign = /^\/campaigns\/([^/?]+)/.exec(path);
   return (
     <div class="shell">
       <header>
@@ -72,6 +76,8 @@ function App() {
           : path.startsWith('/queue') ? <Queue />
           : path.startsWith('/identities') ? <Identities admin={session.scope === 'admin'} />
           : path.startsWith('/pools') ? <Pools />
+          : campaign ? <Campaign key={campaign[1]} name={decodeURIComponent(campaign[1]!)} admin={session.scope === 'admin'} />
+          : path.startsWith('/campaigns') ? <Campaigns />
           : path.startsWith('/domains') ? <Domains admin={session.scope === 'admin'} />
           : path.startsWith('/suppressions') ? <Suppressions admin={session.scope === 'admin'} />
           : path.startsWith('/events') ? <Events />

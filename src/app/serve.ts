@@ -54,6 +54,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   const metrics = new Metrics({ isSendingDomain: (domain) => directory.isSendingDomain(domain) });
   metrics.watchQueue(db);
   metrics.watchIdentities(db, processClock());
+  metrics.watchCampaigns(db);
   const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit(), onAccepted: metrics.messageAccepted });
   const secretKey = loadOrCreateSecretKey(secretKeyPath(config));
   const returnPaths = new ReturnPaths(secretKey, {

@@ -11,6 +11,7 @@ import type { Envelope, ListenerRole } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import type { Clock } from '../util/clock.js';
 import type { EndpointBacklog } from '../webhooks/dispatcher.js';
+import { watchCampaigns } from './campaign-gauges.js';
 import { watchIdentities } from './identity-gauges.js';
 import { outcomeOf, providerOf, senderLabel } from './labels.js';
 
@@ -126,6 +127,11 @@ export class Metrics {
   /** Identities (sent today, cap today, paused) and shaping actions by rule, read at scrape time (identity-gauges.ts). */
   watchIdentities(db: Db, clock: Clock): void {
     watchIdentities(this.registry, db, clock);
+  }
+
+  /** Campaigns by state, their contacts by state and sends by step, read at scrape time (campaign-gauges.ts). */
+  watchCampaigns(db: Db): void {
+    watchCampaigns(this.registry, db);
   }
 
   /** A metric must never fail the delivery or acceptance it counts: a failing lookup labels "other". */

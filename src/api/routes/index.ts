@@ -1,6 +1,7 @@
 // Every route module of the API, in the order they appear in the OpenAPI document.
 import type { ApiContext } from '../context.js';
 import type { RouteSpec } from '../route.js';
+import { campaignRoutes } from './campaigns.js';
 import { contactRoutes } from './contacts.js';
 import { domainRoutes } from './domains.js';
 import { eventRoutes } from './events.js';
@@ -20,6 +21,6 @@ export function allRoutes(ctx: ApiContext): RouteSpec[] {
   return [
     ...healthRoutes(ctx), ...sessionRoutes(ctx), ...messageRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx), ...statsRoutes(ctx),
     ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx), ...identityRoutes(ctx), ...identityTestRoutes(ctx), ...poolRoutes(ctx), ...shapingRoutes(ctx),
-    ...contactRoutes(ctx),
+    ...contactRoutes(ctx), ...campaignRoutes(ctx),
   ];
 }
