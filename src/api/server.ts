@@ -10,6 +10,7 @@ import { registerRoutes, type Caller, type RouteSpec } from './route.js';
 import { allRoutes } from './routes/index.js';
 import { sessionKey } from './session.js';
 import { serveDashboard } from './static.js';
+import { registerTracking } from './tracking.js';
 import { registerUnsubscribe } from './unsubscribe.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -35,7 +36,10 @@ export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = [], metr
   app.get('/v1/openapi.json', async () => document);
   if (metrics) serveMetrics(app, ctx, metrics);
   registerRoutes(app, routes, (request, scope) => authenticate(ctx, request, scope));
-  if (ctx.campaigns) registerUnsubscribe(app, ctx);
+  if (ctx.campaigns) {
+    registerUnsubscribe(app, ctx);
+    registerTracking(app, ctx);
+  }
   serveDashboard(app);
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));

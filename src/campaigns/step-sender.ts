@@ -18,6 +18,8 @@ import { renderStep, type RenderedStep } from './render.js';
 import { addDelay, contactZone, isOpen, placeInWindow } from './schedule.js';
 import { CampaignStore, type CampaignContact, type StoredCampaign } from './store.js';
 import type { ContactStops } from './stops.js';
+import { trackContent } from './tracking.js';
+import { TrackingLinks } from './tracking-links.js';
 import { unsubscribeLocal, type UnsubscribeTokens } from './unsubscribe-token.js';
 
 export interface StepSenderDeps {
@@ -95,10 +97,12 @@ export class StepSender {
     const writer = deps.queue.open(envelope);
     tag.headerId = `${writer.id.toLowerCase()}@${deps.hostname}`;
     const token = deps.tokens.mint(writer.id);
+    const tracking = p.campaign.tracking;
+    const { text, html } = tracking === 'none' ? p.rendered : trackContent(p.rendered, tracking, new TrackingLinks(deps.tokens).urls(tracking.host, writer.id));
     try {
       const bytes = await composeStep({
         from: { name: p.campaign.fromName ?? '', address: p.identity.from },
-        to: p.address, subject: p.rendered.subject, text: p.rendered.text, html: p.rendered.html,
+        to: p.address, subject: p.rendered.subject, text, html,
         messageId: `<${tag.headerId}>`, date: new Date(now), thread: p.thread,
         unsubscribe: { url: `${deps.unsubscribe.baseUrl().replace(/\/$/, '')}/u/${token}`, mailto: `${unsubscribeLocal(token)}@${deps.unsubscribe.domain}` },
       });
