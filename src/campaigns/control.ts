@@ -59,6 +59,12 @@ export class CampaignControl {
     })();
   }
 
+  /** Delete a draft, stopped or finished campaign (a running one must be stopped first). */
+  remove(name: string): void {
+    this.expect(name, ['draft', 'stopped', 'finished'], 'delete', 'stop it first');
+    this.store.remove(name);
+  }
+
   private expect(name: string, allowed: CampaignState[], verb: string, hint = ''): StoredCampaign {
     const c = this.store.require(name);
     if (!allowed.includes(c.state)) throw new CampaignStateError(`cannot ${verb} campaign ${name}: it is ${c.state}${hint ? ` (${hint})` : ''}`);

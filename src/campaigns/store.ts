@@ -60,7 +60,7 @@ interface CampaignRow { name: string; definition: string; state: CampaignState; 
 export class CampaignStore {
   constructor(private readonly db: Db) {}
 
-  /** Store a campaign as given (the input is kept, and parsed again on every read). Throws ZodError. */
+  /** Store a campaign as given (the input is kept, and parsed again on every read). Throws CampaignInputError. */
   create(input: unknown, now: number): StoredCampaign {
     const definition = validateCampaign(input);
     if (this.get(definition.name)) throw new StoreError('exists', `campaign ${definition.name} exists`);
@@ -105,8 +105,18 @@ export class CampaignStore {
       .run(state, now, state, now, name);
   }
 
+  /** Delete a campaign with its contacts' progress and its send records (a new one may take the name). */
   remove(name: string): boolean {
-    return this.db.prepare('DELETE FROM campaigns WHERE name = ?').run(name).changes > 0;
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM campaign_sends WHERE campaign = ?').run(name);
+      return this.db.prepare('DELETE FROM campaigns WHERE name = ?').run(name).changes > 0;
+    })();
+  }
+
+  /** The definition as it was given (YAML or JSON input), before defaults were filled in. */
+  source(name: string): unknown {
+    const text = this.db.prepare('SELECT definition FROM campaigns WHERE name = ?').pluck().get(name) as string | undefined;
+    return text === undefined ? null : (JSON.parse(text) as unknown);
   }
 
   /** Add the list's members that are not in the campaign yet (new imports join a running campaign). */

@@ -49,8 +49,7 @@ export function asApiError(err: unknown, invalidPath = 'body'): unknown {
  * CampaignStore keeps the text but returns only the parsed form, hence this one read.
  */
 export function definitionAsGiven(db: Db, name: string): unknown {
-  const text = db.prepare('SELECT definition FROM campaigns WHERE name = ?').pluck().get(name) as string | undefined;
-  return text === undefined ? null : (JSON.parse(text) as unknown);
+  return new CampaignStore(db).source(name);
 }
 
 /** A campaign as GET /v1/campaigns/:name answers it: the definition as given and its status. */

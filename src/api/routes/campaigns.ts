@@ -3,6 +3,7 @@
 // a duplicate or a delete while it runs 409, unknown names 404. Start, pause, ... are in campaign-actions.ts.
 import { z } from 'zod';
 import { campaignStatus } from '../../campaigns/status.js';
+import { CampaignControl } from '../../campaigns/control.js';
 import { CampaignStore } from '../../campaigns/store.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -75,7 +76,7 @@ export function campaignRoutes(ctx: ApiContext) {
       handler: ({ params, reply }) => {
         const c = requireCampaign(ctx.db, params.name);
         if (!DELETABLE.includes(c.state)) throw new ApiError(409, 'conflict', `cannot delete campaign ${c.name}: it is ${c.state} (stop it first)`);
-        store.remove(c.name);
+        new CampaignControl(ctx.db).remove(c.name);
         return reply.code(204).send();
       },
     }),

@@ -1,4 +1,4 @@
-// `petrel campaign create|start|pause|resume|stop|list|status|preview|preflight|contacts`: campaigns as
+// `petrel campaign create|start|pause|resume|stop|delete|list|status|preview|preflight|contacts`: campaigns as
 // data (campaign.yaml), run by the engine of `petrel serve`. A bad file exits 2 naming the path of each
 // problem; a failed preflight exits 1 unless --force; unknown campaigns exit 1.
 import { readFileSync } from 'node:fs';
@@ -65,6 +65,11 @@ export function registerCampaignCommands(program: Command): void {
       print(out);
     });
   }
+  campaign.command('delete <name>').description('delete a draft, stopped or finished campaign (its sent mail and events stay)')
+    .action(async (name: string, _raw: unknown, command: Command) => {
+      await withDatabase(configFor(command), (db) => new CampaignControl(db).remove(name));
+      print(`deleted campaign ${name}`);
+    });
   campaign.command('list').description('campaigns with their state and contacts').option('--json', 'print JSON')
     .action(async (raw: unknown, command: Command) => {
       const o = json.parse(raw);
