@@ -73,7 +73,9 @@ export type Weekday = (typeof WEEKDAYS)[number];
 
 const hour = z.union([
   z.number().int().min(0).max(24).transform((h) => h * 60),
-  z.string().regex(/^([01]?\d|2[0-4]):[0-5]\d$/, 'HH:MM, e.g. 09:00').transform((s) => {
+  // 00:00 to 23:59, and 24:00 for the end of the day: a later time is past the local day, where
+  // isOpen (minutes of that day) and nextOpening/windowEnd (wall times) would disagree.
+  z.string().regex(/^(([01]?\d|2[0-3]):[0-5]\d|24:00)$/, 'HH:MM from 00:00 to 24:00, e.g. 09:00').transform((s) => {
     const [h, m] = s.split(':').map(Number) as [number, number];
     return h * 60 + m;
   }),

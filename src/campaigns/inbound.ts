@@ -113,13 +113,29 @@ export class InboundWatcher {
   }
 
   private head(row: Row): string {
-    if (row.bodyPath === null) return (row.body ?? Buffer.alloc(0)).subarray(0, HEAD_BYTES).toString('latin1').split(/\r?\n\r?\n/)[0]!;
+    if (row.bodyPath === null) return headerText((row.body ?? Buffer.alloc(0)).subarray(0, HEAD_BYTES));
     const fd = openSync(join(this.deps.dataDir, row.bodyPath), 'r');
     try {
       const buf = Buffer.alloc(HEAD_BYTES);
-      return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1').split(/\r?\n\r?\n/)[0]!;
+      return headerText(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)));
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The header block of a message's first bytes as text: UTF-8 when valid (RFC 6532 raw 8-bit fields,
+ * so an 8-bit vacation subject is recognised), else latin1, one character per byte.
+ */
+function headerText(bytes: Buffer): string {
+  const end = /\r?\n\r?\n/.exec(bytes.toString('latin1'))?.index ?? bytes.length;
+  const head = bytes.subarray(0, end);
+  try {
+    return utf8.decode(head);
+  } catch {
+    return head.toString('latin1');
   }
 }

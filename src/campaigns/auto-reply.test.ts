@@ -1,0 +1,41 @@
+// isAutoReply over real header blocks: RFC 3834 Auto-Submitted, X-Autoreply, Precedence and vacation
+// subjects in several languages are automatic; a person's "Re: your note" is not.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseFields } from '../bounce/report/fields.js';
+import { isAutoReply } from './auto-reply.js';
+
+const auto = (head: string) => isAutoReply(parseFields(`From: Bob <bob@x.test>\r\nTo: ann@acme.test\r\n${head}`));
+
+describe('isAutoReply', () => {
+  it('follows Auto-Submitted: anything but "no" is automatic', () => {
+    assert.equal(auto('Subject: Re: your note\r\nAuto-Submitted: auto-replied\r\n'), true);
+    assert.equal(auto('Subject: Re: your note\r\nAuto-Submitted: Auto-Generated\r\n'), true);
+    assert.equal(auto('Subject: Re: your note\r\nAuto-Submitted: no\r\n'), false);
+    assert.equal(auto('Subject: Re: your note\r\nAuto-Submitted:  No \r\n'), false);
+  });
+
+  it('takes the X-Autoreply family and Precedence auto_reply or bulk', () => {
+    assert.equal(auto('Subject: Re: your note\r\nX-Autoreply: yes\r\n'), true);
+    assert.equal(auto('Subject: Re: your note\r\nX-Autorespond: 1\r\n'), true);
+    assert.equal(auto('Subject: Re: your note\r\nPrecedence: auto_reply\r\n'), true);
+    assert.equal(auto('Subject: Re: your note\r\nPrecedence: bulk\r\n'), true);
+    assert.equal(auto('Subject: Re: your note\r\nPrecedence: list\r\n'), false);
+  });
+
+  it('knows vacation subjects in several languages, encoded or not', () => {
+    const subjects = [
+      'Out of Office: Quick question', 'Automatic reply: Quick question', 'Abwesenheitsnotiz: Quick question',
+      'Réponse automatique : Quick question', 'Respuesta automática: Quick question', 'Fuori sede: Quick question',
+      '自動返信: Quick question', '=?UTF-8?Q?R=C3=A9ponse_automatique?= : Quick question',
+      '=?UTF-8?B?6Ieq5YuV6L+U5L+hOiBRdWljayBxdWVzdGlvbg==?=',
+    ];
+    for (const s of subjects) assert.equal(auto(`Subject: ${s}\r\n`), true, s);
+  });
+
+  it('leaves a person\'s reply alone', () => {
+    assert.equal(auto('Subject: Re: your note\r\nIn-Reply-To: <x@acme.test>\r\n'), false);
+    assert.equal(auto('Subject: Re: Quick question, Bob\r\n'), false);
+    assert.equal(auto(''), false);
+  });
+});
