@@ -36,6 +36,9 @@ describe('isAutoReply', () => {
   it('leaves a person\'s reply alone', () => {
     assert.equal(auto('Subject: Re: your note\r\nIn-Reply-To: <x@acme.test>\r\n'), false);
     assert.equal(auto('Subject: Re: Quick question, Bob\r\n'), false);
+    // Words of vacation subjects inside a person's subject do not count: they must lead it.
+    for (const s of ['Re: Will you be absent on Friday?', 'Re: Profis discussion', 'Re: olen poissa huomenna, soitetaan']) assert.equal(auto(`Subject: ${s}\r\n`), false, s);
+    assert.equal(auto('Subject: [Out of Office] back Monday\r\n'), true);
     assert.equal(auto(''), false);
   });
 });

@@ -5,8 +5,10 @@ import { decodeWords, field, type Field } from '../bounce/report/fields.js';
 
 // Subjects of out-of-office replies beyond the report parser's: Dutch, Spanish, Italian, Portuguese,
 // Swedish, Danish/Norwegian, Polish, Czech, Finnish, Turkish, Japanese, Chinese, Korean, Russian.
-const SUBJECT = new RegExp([
-  '^\\s*(automatic reply|auto[- ]?reply|autoreply|out of (the )?office|ooo\\b|away from (the )?office|on vacation|on holiday)',
+// Anchored at the start (after an optional bracket), where mail programs put them: "Re: will you be
+// absent on Friday?" is a person answering, "Absent: back on Monday" is not.
+const SUBJECT = new RegExp('^\\s*[\\[(]?\\s*(?:' + [
+  'automatic reply|auto[- ]?reply|autoreply|out of (the )?office|ooo\\b|away from (the )?office|on vacation|on holiday',
   'automatisch antwoord|afwezig|niet aanwezig',
   'respuesta autom[aá]tica|fuera de la oficina|ausente',
   'risposta automatica|fuori sede|fuori ufficio|assente',
@@ -19,7 +21,7 @@ const SUBJECT = new RegExp([
   'abwesenheitsnotiz|automatische antwort|nicht im b[üu]ro',
   'r[ée]ponse automatique|absence du bureau|absent\\b',
   '自動返信|自動応答|不在', '自动回复|自動回覆', '자동 응답|부재', 'автоответ|автоматический ответ|нет на месте|в отпуске',
-].join('|'), 'i');
+].join('|') + ')', 'i');
 
 /** Whether the header fields mark an automatic reply (not a person answering). */
 export function isAutoReply(fields: readonly Field[]): boolean {
