@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDnsServer } from '../dist/test/kit/dns-server.js';
+import { contactsCsv } from './lib/contacts-csv.mjs';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const domainCount = Number(process.argv[3] ?? 2_000);
@@ -18,10 +19,8 @@ for (let d = 0; d < domainCount; d++) zone[`d${d}.bench.test`] = { MX: [{ prefer
 const dns = await startDnsServer(zone);
 writeFileSync(join(dir, 'petrel.yaml'), `dns:\n  servers: ["${dns.server}"]\n`);
 
-let csv = 'email,first_name,last_name,company,timezone\r\n';
-for (let i = 0; i < rows; i++) csv += `User${i}@d${i % domainCount}.bench.test,First${i},"Last, ${i}",Company ${i % 977},Europe/Berlin\r\n`;
 const file = join(dir, 'contacts.csv');
-writeFileSync(file, csv);
+writeFileSync(file, contactsCsv(rows, domainCount));
 
 // Asynchronous: the DNS server answers from this process's event loop.
 async function run(list, extra) {

@@ -115,10 +115,13 @@ export class CampaignEngine {
     const interval = startIntervalMs(def.schedule, def.dailyLimit);
     if (interval !== null) room = Math.min(room, c.lastStartAt === null || now < c.lastStartAt ? 1 : Math.floor((now - c.lastStartAt) / interval));
     if (room <= 0) return;
-    for (const contact of this.store.unstarted(c.name, room)) {
-      const fields = this.store.contactData(contact.email)?.fields ?? {};
-      this.store.start(c.name, contact.email, addDelay(def.steps[0]!.delay, now, contactZone(def.schedule, fields)), now);
-    }
+    // One transaction for the batch: on its own each start is two commits, each an fsync.
+    this.deps.db.transaction(() => {
+      for (const contact of this.store.unstarted(c.name, room)) {
+        const fields = this.store.contactData(contact.email)?.fields ?? {};
+        this.store.start(c.name, contact.email, addDelay(def.steps[0]!.delay, now, contactZone(def.schedule, fields)), now);
+      }
+    })();
   }
 
   private finish(c: StoredCampaign, now: number): void {
