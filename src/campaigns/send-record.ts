@@ -20,6 +20,9 @@ export function prepareCampaignSendRecord(db: Db): (messageId: string, envelope:
        started_at = coalesce(started_at, ?), last_sent_at = ?, reason = NULL, changed_at = ?
      WHERE campaign = ? AND email = ?`,
   );
+  // Replies to the step (an API send with In-Reply-To) stay on its identity: the sticky row is written
+  // here, in the commit's transaction, not with a sync of its own afterwards.
+  const sticky = db.prepare('INSERT INTO identity_sticky (key, identity, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
   const event = prepareEventInsert(db);
   return (messageId, envelope) => {
     const tag = envelope.campaign;
@@ -31,6 +34,7 @@ export function prepareCampaignSendRecord(db: Db): (messageId: string, envelope:
     if (insertSend.run(tag.name, tag.email, tag.step, tag.variant, messageId, tag.headerId, identity, tag.subject, at).changes === 0) return false;
     const state = tag.nextAt === null ? 'finished' : 'active';
     advance.run(state, tag.step, tag.nextAt, identity, at, at, at, tag.name, tag.email);
+    if (identity) sticky.run(`msgid:${tag.headerId}`, identity, at);
     event({
       at, type: 'campaign.sent', messageId, recipient: tag.email, sender: envelope.sender,
       sendingDomain: envelope.sender.slice(envelope.sender.lastIndexOf('@') + 1).toLowerCase(),

@@ -116,9 +116,7 @@ export class StepSender {
       deps.log.error({ event: 'campaign-queue-failed', campaign: p.campaign.name, contact: p.contact.email, err: error }, 'queueing a campaign step failed; it is tried again');
       return false;
     }
-    const sent = this.store.sendByMessage(writer.id) !== null;
-    if (sent) this.chooser.rememberMessage(p.identity, tag.headerId, now);
-    return sent;
+    return this.store.sendByMessage(writer.id) !== null;
   }
 
   private envelope(p: Planned, tag: CampaignStepTag, now: number): Envelope {

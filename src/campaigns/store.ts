@@ -1,5 +1,6 @@
 // The campaigns store: campaigns, each contact's place in them, and the sends (the only SQL of these
 // tables, so another backend is one file). Unknown names throw StoreError('not-found').
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
 import { parseCampaign, type Campaign } from './definition.js';
@@ -58,13 +59,22 @@ const SEND_COLUMNS = `id, campaign, email, step, variant, message_id AS messageI
 interface CampaignRow { name: string; definition: string; state: CampaignState; createdAt: number; startedAt: number | null; changedAt: number | null; lastStartAt: number | null }
 
 export class CampaignStore {
+  /** Statements by their text, prepared once per store: the engine reads several per step it sends. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
 
   /** Store a campaign as given (the input is kept, and parsed again on every read). Throws CampaignInputError. */
   create(input: unknown, now: number): StoredCampaign {
     const definition = validateCampaign(input);
     if (this.get(definition.name)) throw new StoreError('exists', `campaign ${definition.name} exists`);
-    this.db.prepare('INSERT INTO campaigns (name, definition, state, created_at, changed_at) VALUES (?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO campaigns (name, definition, state, created_at, changed_at) VALUES (?, ?, ?, ?, ?)')
       .run(definition.name, JSON.stringify(input), 'draft', now, now);
     return this.get(definition.name)!;
   }
@@ -75,12 +85,12 @@ export class CampaignStore {
     const found = this.require(definition.name);
     const sent = this.sentSteps(definition.name);
     if (definition.steps.length < sent) throw new StoreError('invalid', `campaign ${definition.name} sent ${sent} steps; the new definition has ${definition.steps.length}`);
-    this.db.prepare('UPDATE campaigns SET definition = ?, changed_at = ? WHERE name = ?').run(JSON.stringify(input), now, found.name);
+    this.sql('UPDATE campaigns SET definition = ?, changed_at = ? WHERE name = ?').run(JSON.stringify(input), now, found.name);
     return this.get(definition.name)!;
   }
 
   get(name: string): StoredCampaign | null {
-    const row = this.db.prepare(`SELECT name, definition, state, created_at AS createdAt, started_at AS startedAt,
+    const row = this.sql(`SELECT name, definition, state, created_at AS createdAt, started_at AS startedAt,
       changed_at AS changedAt, last_start_at AS lastStartAt FROM campaigns WHERE name = ?`).get(name) as CampaignRow | undefined;
     return row ? fromRow(row) : null;
   }
@@ -90,7 +100,7 @@ export class CampaignStore {
   }
 
   list(): StoredCampaign[] {
-    const rows = this.db.prepare(`SELECT name, definition, state, created_at AS createdAt, started_at AS startedAt,
+    const rows = this.sql(`SELECT name, definition, state, created_at AS createdAt, started_at AS startedAt,
       changed_at AS changedAt, last_start_at AS lastStartAt FROM campaigns ORDER BY created_at, name`).all() as CampaignRow[];
     return rows.map(fromRow);
   }
@@ -101,85 +111,85 @@ export class CampaignStore {
 
   setState(name: string, state: CampaignState, now: number): void {
     this.require(name);
-    this.db.prepare('UPDATE campaigns SET state = ?, changed_at = ?, started_at = CASE WHEN ? = \'running\' THEN coalesce(started_at, ?) ELSE started_at END WHERE name = ?')
+    this.sql('UPDATE campaigns SET state = ?, changed_at = ?, started_at = CASE WHEN ? = \'running\' THEN coalesce(started_at, ?) ELSE started_at END WHERE name = ?')
       .run(state, now, state, now, name);
   }
 
   /** Delete a campaign with its contacts' progress and its send records (a new one may take the name). */
   remove(name: string): boolean {
     return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM campaign_sends WHERE campaign = ?').run(name);
-      return this.db.prepare('DELETE FROM campaigns WHERE name = ?').run(name).changes > 0;
+      this.sql('DELETE FROM campaign_sends WHERE campaign = ?').run(name);
+      return this.sql('DELETE FROM campaigns WHERE name = ?').run(name).changes > 0;
     })();
   }
 
   /** The definition as it was given (YAML or JSON input), before defaults were filled in. */
   source(name: string): unknown {
-    const text = this.db.prepare('SELECT definition FROM campaigns WHERE name = ?').pluck().get(name) as string | undefined;
+    const text = this.sql('SELECT definition FROM campaigns WHERE name = ?').pluck().get(name) as string | undefined;
     return text === undefined ? null : (JSON.parse(text) as unknown);
   }
 
   /** Add the list's members that are not in the campaign yet (new imports join a running campaign). */
   enroll(name: string, list: string, now: number): number {
-    return this.db.prepare(`INSERT INTO campaign_contacts (campaign, email, state, changed_at)
+    return this.sql(`INSERT INTO campaign_contacts (campaign, email, state, changed_at)
       SELECT ?, email, 'pending', ? FROM list_members WHERE list = ? ORDER BY added_at, email
       ON CONFLICT (campaign, email) DO NOTHING`).run(name, now, list).changes;
   }
 
   contact(name: string, email: string): CampaignContact | null {
-    return (this.db.prepare(`SELECT ${CONTACT_COLUMNS} FROM campaign_contacts WHERE campaign = ? AND email = ?`).get(name, email) as CampaignContact | undefined) ?? null;
+    return (this.sql(`SELECT ${CONTACT_COLUMNS} FROM campaign_contacts WHERE campaign = ? AND email = ?`).get(name, email) as CampaignContact | undefined) ?? null;
   }
 
   contacts(name: string, opts: { state?: ContactState; limit?: number } = {}): CampaignContact[] {
     const where = opts.state ? 'AND state = ?' : '';
     const args: unknown[] = [name, ...(opts.state ? [opts.state] : []), opts.limit ?? 1000];
-    return this.db.prepare(`SELECT ${CONTACT_COLUMNS} FROM campaign_contacts WHERE campaign = ? ${where} ORDER BY changed_at DESC, email LIMIT ?`).all(...args) as CampaignContact[];
+    return this.sql(`SELECT ${CONTACT_COLUMNS} FROM campaign_contacts WHERE campaign = ? ${where} ORDER BY changed_at DESC, email LIMIT ?`).all(...args) as CampaignContact[];
   }
 
   /** Started contacts (pending or active) whose next step is due at `now`, earliest first. */
   due(name: string, now: number, limit: number): CampaignContact[] {
-    return this.db.prepare(`SELECT ${CONTACT_COLUMNS} FROM campaign_contacts
+    return this.sql(`SELECT ${CONTACT_COLUMNS} FROM campaign_contacts
       WHERE campaign = ? AND state IN ('pending', 'active') AND next_at <= ? ORDER BY next_at LIMIT ?`).all(name, now, limit) as CampaignContact[];
   }
 
   /** Contacts not started yet, in list order. */
   unstarted(name: string, limit: number): CampaignContact[] {
-    return this.db.prepare(`SELECT ${CONTACT_COLUMNS} FROM campaign_contacts
+    return this.sql(`SELECT ${CONTACT_COLUMNS} FROM campaign_contacts
       WHERE campaign = ? AND state = 'pending' AND started_at IS NULL AND next_at IS NULL ORDER BY rowid LIMIT ?`).all(name, limit) as CampaignContact[];
   }
 
   /** Start a contact: its first step is due at `dueAt`. */
   start(name: string, email: string, dueAt: number, now: number): void {
-    this.db.prepare(`UPDATE campaign_contacts SET next_at = ?, started_at = ?, changed_at = ? WHERE campaign = ? AND email = ? AND state = 'pending' AND started_at IS NULL`)
+    this.sql(`UPDATE campaign_contacts SET next_at = ?, started_at = ?, changed_at = ? WHERE campaign = ? AND email = ? AND state = 'pending' AND started_at IS NULL`)
       .run(dueAt, now, now, name, email);
-    this.db.prepare('UPDATE campaigns SET last_start_at = ? WHERE name = ?').run(now, name);
+    this.sql('UPDATE campaigns SET last_start_at = ? WHERE name = ?').run(now, name);
   }
 
   startedSince(name: string, since: number): number {
-    return this.db.prepare('SELECT count(*) FROM campaign_contacts WHERE campaign = ? AND started_at >= ?').pluck().get(name, since) as number;
+    return this.sql('SELECT count(*) FROM campaign_contacts WHERE campaign = ? AND started_at >= ?').pluck().get(name, since) as number;
   }
 
   /** Move a due step later (outside the window, or waiting), keeping its state. */
   reschedule(name: string, email: string, at: number): void {
-    this.db.prepare('UPDATE campaign_contacts SET next_at = ? WHERE campaign = ? AND email = ?').run(at, name, email);
+    this.sql('UPDATE campaign_contacts SET next_at = ? WHERE campaign = ? AND email = ?').run(at, name, email);
   }
 
   /** Pause one contact with a reason (a template field missing); resume by hand. */
   pauseContact(name: string, email: string, reason: string, now: number): void {
-    this.db.prepare(`UPDATE campaign_contacts SET state = 'paused', reason = ?, changed_at = ? WHERE campaign = ? AND email = ? AND state IN ('pending', 'active')`)
+    this.sql(`UPDATE campaign_contacts SET state = 'paused', reason = ?, changed_at = ? WHERE campaign = ? AND email = ? AND state IN ('pending', 'active')`)
       .run(reason, now, name, email);
   }
 
   /** Resume paused contacts of a campaign (all, or one): their due step is tried again now. */
   resumeContacts(name: string, now: number, email?: string): number {
     const one = email === undefined ? '' : 'AND email = ?';
-    return this.db.prepare(`UPDATE campaign_contacts SET state = CASE WHEN step = 0 THEN 'pending' ELSE 'active' END,
+    return this.sql(`UPDATE campaign_contacts SET state = CASE WHEN step = 0 THEN 'pending' ELSE 'active' END,
       reason = NULL, next_at = CASE WHEN started_at IS NULL THEN NULL ELSE ? END, changed_at = ?
       WHERE campaign = ? AND state = 'paused' ${one}`).run(now, now, name, ...(email === undefined ? [] : [email])).changes;
   }
 
   counts(name: string): Record<ContactState, number> {
-    const rows = this.db.prepare('SELECT state, count(*) AS n FROM campaign_contacts WHERE campaign = ? GROUP BY state').all(name) as Array<{ state: ContactState; n: number }>;
+    const rows = this.sql('SELECT state, count(*) AS n FROM campaign_contacts WHERE campaign = ? GROUP BY state').all(name) as Array<{ state: ContactState; n: number }>;
     const counts = Object.fromEntries(CONTACT_STATES.map((s) => [s, 0])) as Record<ContactState, number>;
     for (const r of rows) counts[r.state] = r.n;
     return counts;
@@ -187,36 +197,36 @@ export class CampaignStore {
 
   /** Whether nothing is left to send: no pending, active or paused contact. */
   done(name: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM campaign_contacts WHERE campaign = ? AND state IN ('pending', 'active', 'paused') LIMIT 1`).get(name) === undefined;
+    return this.sql(`SELECT 1 FROM campaign_contacts WHERE campaign = ? AND state IN ('pending', 'active', 'paused') LIMIT 1`).get(name) === undefined;
   }
 
   sends(name: string, email: string): CampaignSend[] {
-    return this.db.prepare(`SELECT ${SEND_COLUMNS} FROM campaign_sends WHERE campaign = ? AND email = ? ORDER BY step`).all(name, email) as CampaignSend[];
+    return this.sql(`SELECT ${SEND_COLUMNS} FROM campaign_sends WHERE campaign = ? AND email = ? ORDER BY step`).all(name, email) as CampaignSend[];
   }
 
   sendByMessage(messageId: string): CampaignSend | null {
-    return (this.db.prepare(`SELECT ${SEND_COLUMNS} FROM campaign_sends WHERE message_id = ?`).get(messageId) as CampaignSend | undefined) ?? null;
+    return (this.sql(`SELECT ${SEND_COLUMNS} FROM campaign_sends WHERE message_id = ?`).get(messageId) as CampaignSend | undefined) ?? null;
   }
 
   sendById(id: number): CampaignSend | null {
-    return (this.db.prepare(`SELECT ${SEND_COLUMNS} FROM campaign_sends WHERE id = ?`).get(id) as CampaignSend | undefined) ?? null;
+    return (this.sql(`SELECT ${SEND_COLUMNS} FROM campaign_sends WHERE id = ?`).get(id) as CampaignSend | undefined) ?? null;
   }
 
   /** The newest send whose Message-ID is one of `headerIds` (a reply's In-Reply-To and References). */
   sendByHeaderIds(headerIds: readonly string[]): CampaignSend | null {
-    const find = this.db.prepare(`SELECT ${SEND_COLUMNS} FROM campaign_sends WHERE header_id = ? ORDER BY sent_at DESC LIMIT 1`);
+    const find = this.sql(`SELECT ${SEND_COLUMNS} FROM campaign_sends WHERE header_id = ? ORDER BY sent_at DESC LIMIT 1`);
     const found = headerIds.map((id) => find.get(id) as CampaignSend | undefined).filter((s): s is CampaignSend => s !== undefined);
     return found.sort((a, b) => b.sentAt - a.sentAt)[0] ?? null;
   }
 
   /** The contact's address (as imported) and fields; null once the contact was removed. */
   contactData(email: string): { address: string; fields: Record<string, string> } | null {
-    const row = this.db.prepare('SELECT address, fields FROM contacts WHERE email = ?').get(email) as { address: string; fields: string } | undefined;
+    const row = this.sql('SELECT address, fields FROM contacts WHERE email = ?').get(email) as { address: string; fields: string } | undefined;
     return row ? { address: row.address, fields: JSON.parse(row.fields) as Record<string, string> } : null;
   }
 
   private sentSteps(name: string): number {
-    return this.db.prepare('SELECT coalesce(max(step), 0) FROM campaign_sends WHERE campaign = ?').pluck().get(name) as number;
+    return this.sql('SELECT coalesce(max(step), 0) FROM campaign_sends WHERE campaign = ?').pluck().get(name) as number;
   }
 }
 

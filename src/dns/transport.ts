@@ -43,7 +43,17 @@ export function exchangeUdp(server: DnsServerAddress, q: Question, timeoutMs: nu
       if (packet && answersQuery(packet, id, q.name, q.type)) resolve(packet);
     });
     // A connected socket hears ICMP "port unreachable" as ECONNREFUSED instead of waiting out the timer.
-    socket.connect(server.port, server.host, () => socket.send(buildQuery(id, q.name, q.type, edns), (err) => err && fail(err)));
+    // A connect that fails (no route to the server) passes its error to the callback and leaves the
+    // socket unconnected, where send() would throw: fail the query instead of the process.
+    const connected = (...args: unknown[]) => {
+      if (args[0] instanceof Error) return fail(args[0]);
+      try {
+        socket.send(buildQuery(id, q.name, q.type, edns), (err) => err && fail(err));
+      } catch (error) {
+        fail(error as Error);
+      }
+    };
+    socket.connect(server.port, server.host, connected);
   });
 }
 

@@ -48,6 +48,7 @@ export class IdentityChooser {
   private readonly pools: PoolStore;
   private readonly sticky: StickyStore;
   private readonly assignedSince;
+  private readonly heldDays;
   /** Messages given to each identity today (this process), on top of what the store counted. */
   private readonly assigned = new Map<string, { day: string; count: number }>();
 
@@ -56,6 +57,7 @@ export class IdentityChooser {
     this.pools = new PoolStore(db);
     this.sticky = new StickyStore(db);
     this.assignedSince = db.prepare('SELECT count(*) FROM messages WHERE identity = ? AND received_at >= ?').pluck();
+    this.heldDays = db.prepare('SELECT day FROM warmup_holds WHERE identity = ?').pluck();
   }
 
   /** The identity for `req`, or null when it names neither pool nor identity and nothing is sticky. */
@@ -85,11 +87,6 @@ export class IdentityChooser {
     this.assigned.get(identity.name)!.count++;
   }
 
-  /** Replies to `messageId` stay on `identity` (sticky), without counting a message. */
-  rememberMessage(identity: Identity, messageId: string, now: number): void {
-    this.sticky.remember([`msgid:${messageId}`], identity.name, now);
-  }
-
   private usedToday(identity: Identity, now: number): number {
     const day = dayKey(now, identity.timeZone);
     let a = this.assigned.get(identity.name);
@@ -101,7 +98,7 @@ export class IdentityChooser {
   }
 
   private capToday(identity: Identity, now: number): number | null {
-    const held = this.db.prepare('SELECT day FROM warmup_holds WHERE identity = ?').pluck().all(identity.name) as string[];
+    const held = this.heldDays.all(identity.name) as string[];
     return effectiveLimits(identity, held, now).capToday;
   }
 }

@@ -1,5 +1,6 @@
 // The identities table and its secrets: add, read, list, pause/resume and remove identities. Relay
 // passwords and OAuth tokens are sealed with the data dir's secret key. Bad input throws StoreError.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
 import { seal, unseal } from '../store/seal.js';
@@ -32,6 +33,8 @@ interface Row {
 }
 
 export class IdentityStore {
+  private byName: Statement | undefined;
+
   constructor(private readonly db: Db, private readonly secretKey: Buffer | null = null) {}
 
   add(identity: NewIdentity, now: number): Identity {
@@ -55,7 +58,9 @@ export class IdentityStore {
   }
 
   get(name: string): Identity | null {
-    const row = this.db.prepare('SELECT * FROM identities WHERE name = ?').get(name) as Row | undefined;
+    // Prepared once per store: pool choices read every member for each message.
+    this.byName ??= this.db.prepare('SELECT * FROM identities WHERE name = ?');
+    const row = this.byName.get(name) as Row | undefined;
     return row ? fromRow(row) : null;
   }
 
