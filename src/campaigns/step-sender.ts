@@ -78,6 +78,10 @@ export class StepSender {
     }
     const identity = this.identityFor(def, contact, now);
     if (!identity) return this.retryLater(c.name, contact, now, 'no identity to send from');
+    // Queued past its cap, a step would wait as 'throttled' for the identity's next day and leave at
+    // midnight, outside the window: it waits here instead and is placed into a window again.
+    if (!this.chooser.hasRoomToday(identity, now)) return this.retryLater(c.name, contact, now, `identity ${identity.name} reached today's cap`, 15 * 60_000);
+    this.chooser.reserve(identity, now); // counted now, so the rest of this batch spreads over the pool
     if (isDomainIdentity(identity)) return this.pause(c.name, contact, `identity ${identity.name} sends for a whole domain; campaigns need an address identity`, now);
     const hit = this.suppressions.isSuppressed(contact.email, identity.from.slice(identity.from.lastIndexOf('@') + 1), now);
     if (hit) return this.stop(c.name, contact, SUPPRESSION_STATE[hit.reason] ?? 'stopped', `suppressed (${hit.reason}${hit.scope ? `, ${hit.scope}` : ''})`, now);
@@ -144,17 +148,15 @@ export class StepSender {
     const fixed = contact.identity ? this.identities.get(contact.identity) : null;
     if (fixed) return fixed;
     try {
-      const chosen = this.chooser.choose(def.identity !== undefined ? { identity: def.identity } : { pool: def.pool }, now);
-      if (chosen) this.chooser.reserve(chosen, now); // counted now, so the rest of this batch spreads over the pool
-      return chosen;
+      return this.chooser.choose(def.identity !== undefined ? { identity: def.identity } : { pool: def.pool }, now);
     } catch {
       return null; // the pool or identity is gone: the contact waits (preflight and status say why)
     }
   }
 
-  private retryLater(campaign: string, contact: CampaignContact, now: number, why: string): null {
-    this.deps.log.warn({ event: 'campaign-step-waits', campaign, contact: contact.email, why }, 'a campaign step waits');
-    this.store.reschedule(campaign, contact.email, now + 60_000);
+  private retryLater(campaign: string, contact: CampaignContact, now: number, why: string, afterMs = 60_000): null {
+    this.deps.log.debug({ event: 'campaign-step-waits', campaign, contact: contact.email, why }, 'a campaign step waits');
+    this.store.reschedule(campaign, contact.email, now + afterMs);
     return null;
   }
 

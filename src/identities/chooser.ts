@@ -87,6 +87,12 @@ export class IdentityChooser {
     this.assigned.get(identity.name)!.count++;
   }
 
+  /** Whether `identity` may take one more message today (its cap, warm-up ramp, or no cap at all). */
+  hasRoomToday(identity: Identity, now: number): boolean {
+    const cap = this.capToday(identity, now);
+    return cap === null || this.usedToday(identity, now) < cap;
+  }
+
   private usedToday(identity: Identity, now: number): number {
     const day = dayKey(now, identity.timeZone);
     let a = this.assigned.get(identity.name);

@@ -4,7 +4,7 @@
 // contacts over the day instead of starting them all at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { campaignCli, createCampaign, header, importContacts, toContact } from '../kit/campaigns.js';
+import { campaignCli, contactStates, createCampaign, header, importContacts, toContact } from '../kit/campaigns.js';
 import { eventually, eventuallyAsync } from '../kit/delivery.js';
 import { relayIdentity } from '../kit/identities.js';
 import { startPetrel, STANDARD_SETUP, type Petrel } from '../kit/petrel.js';
@@ -118,5 +118,31 @@ steps:
     await eventually(() => count() === 2, () => `after 6 h: ${count()}`);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(count(), 2);
+  });
+
+  test('an identity at its daily cap: the rest wait in the campaign, not as throttled mail leaving at midnight', async () => {
+    await relayIdentity(p, 'capped', sink, ['--daily-cap', '2']);
+    let target = now() + 60_000;
+    while (hourIn(target, 'UTC') !== 10) target += 15 * 60_000;
+    await p.advance(target - now());
+    await importContacts(p, 'capped', Array.from({ length: 4 }, (_, i) => ({ email: `cap${i}@cap${i}.test`, first_name: `K${i}` })));
+    await createCampaign(p, `name: capped
+list: capped
+identity: capped
+schedule: { timezone: UTC, days: [sun, mon, tue, wed, thu, fri, sat], start: "09:00", end: "17:00" }
+steps:
+  - { delay: 0, subject: "Capped {{first_name}}", text: "Hi." }
+`);
+    await campaignCli(p, ['start', 'capped', '--force']);
+    const capped = () => sink.messages().filter((m) => /Subject: Capped K/.test(m.content));
+    await eventually(() => capped().length === 2, () => `first day: ${capped().length}`);
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(capped().length, 2);
+    const throttled = JSON.parse((await p.cli(['queue', 'list', '--state', 'throttled', '--json'])).stdout) as unknown[];
+    assert.equal(throttled.length, 0, 'nothing queued past the cap');
+    assert.equal((await contactStates(p, 'capped'))['cap3@cap3.test']?.state ?? (await contactStates(p, 'capped'))['cap2@cap2.test']!.state, 'pending');
+    await p.advance(24 * HOUR);
+    await eventually(() => capped().length === 4, () => `second day: ${capped().length}`);
+    for (const m of capped()) assert.ok(hourIn(Date.parse(header(m, 'Date')!), 'UTC') >= 9 && hourIn(Date.parse(header(m, 'Date')!), 'UTC') < 17);
   });
 });
