@@ -15,25 +15,29 @@ export class EventStops {
   private readonly cursors: Cursors;
   private readonly store: CampaignStore;
   private readonly next;
+  private readonly last;
 
   constructor(private readonly db: Db, private readonly stops: ContactStops) {
     this.cursors = new Cursors(db);
     this.store = new CampaignStore(db);
     this.next = db.prepare(`SELECT id, type, at, message_id AS messageId, text, code, enhanced, reason, json_extract(data, '$.source') AS source
-      FROM events WHERE id > ? AND type IN ('bounced', 'expired', 'suppressed', 'complained', 'unsubscribed') AND message_id IS NOT NULL
+      FROM events WHERE id > ? AND id <= ? AND type IN ('bounced', 'expired', 'suppressed', 'complained', 'unsubscribed') AND message_id IS NOT NULL
       ORDER BY id LIMIT ${BATCH}`);
+    this.last = db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck();
   }
 
   /** Apply the events since the cursor; returns how many contacts stopped. */
   drain(): number {
     let stopped = 0;
+    // The cursor moves past every event read, matching or not, so a tick never rescans the log.
+    const end = this.last.get() as number;
     for (let round = 0; round < 100; round++) {
       const from = this.cursors.get('events', () => 0);
-      const rows = this.next.all(from) as Row[];
-      if (rows.length === 0) break;
+      if (from >= end) break;
+      const rows = this.next.all(from, end) as Row[];
       this.db.transaction(() => {
         for (const row of rows) stopped += this.apply(row) ? 1 : 0;
-        this.cursors.set('events', rows[rows.length - 1]!.id);
+        this.cursors.set('events', rows.length === BATCH ? rows[rows.length - 1]!.id : end);
       })();
     }
     return stopped;

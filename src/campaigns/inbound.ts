@@ -31,6 +31,7 @@ export class InboundWatcher {
   private readonly cursors: Cursors;
   private readonly store: CampaignStore;
   private readonly next;
+  private readonly last;
   private readonly event;
   private readonly byContact;
 
@@ -40,7 +41,8 @@ export class InboundWatcher {
     this.store = new CampaignStore(db);
     this.event = prepareEventInsert(db);
     this.next = db.prepare(`SELECT rowid, id, envelope, body, body_path AS bodyPath, received_at AS receivedAt FROM messages
-      WHERE rowid > ? AND direction = 'inbound' ORDER BY rowid LIMIT ${BATCH}`);
+      WHERE rowid > ? AND rowid <= ? AND direction = 'inbound' ORDER BY rowid LIMIT ${BATCH}`);
+    this.last = db.prepare('SELECT coalesce(max(rowid), 0) FROM messages').pluck();
     // A reply without threading headers: the contact's newest send from one of the addresses it wrote to.
     this.byContact = db.prepare(`SELECT s.id FROM campaign_sends s JOIN messages m ON m.id = s.message_id
       WHERE s.email = ? AND lower(m.sender) = ? ORDER BY s.sent_at DESC LIMIT 1`).pluck();
@@ -49,14 +51,17 @@ export class InboundWatcher {
   /** Read the inbound mail since the cursor; returns how many messages concerned a campaign. */
   drain(): number {
     let handled = 0;
-    const start = () => (this.deps.db.prepare('SELECT coalesce(max(rowid), 0) FROM messages').pluck().get() as number);
+    // The cursor moves past outbound rows too, so a tick never rescans the queue for inbound mail.
+    const end = this.last.get() as number;
     for (let round = 0; round < 100; round++) {
-      const rows = this.next.all(this.cursors.get('inbound', start)) as Row[];
-      if (rows.length === 0) break;
+      const from = this.cursors.get('inbound', () => end);
+      if (from >= end) break;
+      const rows = this.next.all(from, end) as Row[];
       for (const row of rows) {
         handled += this.safely(row) ? 1 : 0;
         this.cursors.set('inbound', row.rowid);
       }
+      if (rows.length < BATCH) this.cursors.set('inbound', end);
     }
     return handled;
   }
