@@ -113,7 +113,8 @@ export class CampaignEngine {
     let room = this.deps.batch;
     if (def.dailyLimit !== undefined) room = Math.min(room, def.dailyLimit - this.store.startedSince(c.name, dayStartOf(localDay(now, zone), zone)));
     const interval = startIntervalMs(def.schedule, def.dailyLimit);
-    if (interval !== null) room = Math.min(room, c.lastStartAt === null || now < c.lastStartAt ? 1 : Math.floor((now - c.lastStartAt) / interval));
+    // A clock set back behind the last start waits for it rather than starting one contact per tick.
+    if (interval !== null) room = Math.min(room, c.lastStartAt === null ? 1 : Math.floor(Math.max(0, now - c.lastStartAt) / interval));
     if (room <= 0) return;
     // One transaction for the batch: on its own each start is two commits, each an fsync.
     this.deps.db.transaction(() => {

@@ -11,7 +11,8 @@ const REREAD_MS = 50;
 
 /**
  * A clock `offset` ms ahead of the system clock, the offset read from `file` (an integer; a missing
- * or unreadable file means 0). Time keeps flowing; a test moves it forward by writing a larger offset.
+ * file means 0). Time keeps flowing; a test moves it forward by writing a larger offset. A file read
+ * while it is being rewritten (empty or cut short) keeps the last offset: time never jumps back.
  */
 export function offsetFileClock(file: string): Clock {
   let offset = 0;
@@ -20,19 +21,21 @@ export function offsetFileClock(file: string): Clock {
     const real = Date.now();
     if (real - readAt >= REREAD_MS) {
       readAt = real;
-      offset = readOffset(file);
+      offset = readOffset(file) ?? offset;
     }
     return real + offset;
   };
 }
 
-function readOffset(file: string): number {
+/** The offset in the file; 0 without a file; null when its text is no integer (a write in progress). */
+function readOffset(file: string): number | null {
+  let text: string;
   try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isFinite(n) ? n : 0;
-  } catch {
-    return 0;
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : null;
   }
+  return /^-?\d+$/.test(text) ? Number(text) : null;
 }
 
 /** The clock this process runs on: PETREL_CLOCK_FILE (tests), else the system clock. */

@@ -1,7 +1,7 @@
 // Starts the real `petrel serve` as a child process on loopback ports with a fresh data dir, and
 // drives its CLI. Start-up fails (with the server's logs) if a listener does not greet within 20 s.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -207,7 +207,9 @@ function makeHandle(server: ServerProcess, ports: Ports, dataDir: string, config
     advance: async (ms) => {
       if (!clockFile) throw new Error('advance() needs startPetrel({ clock: true })');
       offset += ms;
-      writeFileSync(clockFile, String(offset));
+      // Written aside and renamed into place, so the server never reads a half-written offset.
+      writeFileSync(`${clockFile}.tmp`, String(offset));
+      renameSync(`${clockFile}.tmp`, clockFile);
       await sleep(150); // the server re-reads the offset every 50 ms
     },
     get clockOffset() {
