@@ -57,7 +57,6 @@ export class ReportService {
   private readonly matcher;
   private readonly now: () => number;
   private readonly runner = new CoalescedRun(() => this.drain());
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: ReportServiceDeps) {
     const { db } = deps;
@@ -73,18 +72,11 @@ export class ReportService {
   }
 
   start(): void {
-    const poll = () => {
-      void this.wake();
-      this.timer = setTimeout(poll, this.deps.pollIntervalMs ?? 5000);
-      this.timer.unref();
-    };
-    poll();
+    this.runner.every(this.deps.pollIntervalMs ?? 5000);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.runner.idle();
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   /** Read pending reports soon; calls while running are coalesced into one more pass. */

@@ -15,6 +15,8 @@ import { StepSender, type StepSenderDeps } from './step-sender.js';
 import { CampaignStore, type StoredCampaign } from './store.js';
 import { ContactStops } from './stops.js';
 
+const RESWEEP_MS = 600_000;
+
 export interface EngineDeps extends Omit<StepSenderDeps, 'stops'> {
   dataDir: string;
   clock: Clock;
@@ -25,9 +27,6 @@ export interface EngineDeps extends Omit<StepSenderDeps, 'stops'> {
   onQueued(): void;
 }
 
-/** New list members join a running campaign at most this often. */
-const ENROLL_EVERY_MS = 10_000;
-
 export class CampaignEngine {
   private readonly store: CampaignStore;
   private readonly stops: ContactStops;
@@ -35,9 +34,9 @@ export class CampaignEngine {
   private readonly inbound: InboundWatcher;
   private readonly sender: StepSender;
   private readonly event;
-  private readonly enrolledAt = new Map<string, number>();
+  /** The list mark and time each campaign was last enrolled at. */
+  private readonly enrolledAt = new Map<string, { mark: number; at: number }>();
   private readonly runner = new CoalescedRun(() => this.tick());
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: EngineDeps) {
     const { db } = deps;
@@ -54,18 +53,11 @@ export class CampaignEngine {
   }
 
   start(): void {
-    const loop = () => {
-      void this.wake();
-      this.timer = setTimeout(loop, this.deps.tickMs);
-      this.timer.unref();
-    };
-    loop();
+    this.runner.every(this.deps.tickMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.runner.idle();
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   /** Run a tick soon; calls during a tick coalesce into one more. */
@@ -96,10 +88,15 @@ export class CampaignEngine {
     return queued;
   }
 
+  /**
+   * New list members join a running campaign: looked for when some list gained a member, and every
+   * ten minutes anyway (a rowid freed by a removal can come back, leaving the mark unchanged).
+   */
   private enroll(c: StoredCampaign, now: number): void {
-    const last = this.enrolledAt.get(c.name) ?? -Infinity;
-    if (now - last < ENROLL_EVERY_MS && now >= last) return;
-    this.enrolledAt.set(c.name, now);
+    const mark = this.store.listMark();
+    const last = this.enrolledAt.get(c.name);
+    if (last && last.mark === mark && now - last.at < RESWEEP_MS && now >= last.at) return;
+    this.enrolledAt.set(c.name, { mark, at: now });
     const added = this.store.enroll(c.name, c.definition.list, now);
     if (added > 0) this.deps.log.info({ event: 'campaign-enrolled', campaign: c.name, contacts: added }, 'contacts joined the campaign');
   }

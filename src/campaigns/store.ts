@@ -12,9 +12,6 @@ export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 export const CONTACT_STATES = ['pending', 'active', 'finished', 'replied', 'bounced', 'unsubscribed', 'complained', 'stopped', 'paused'] as const;
 export type ContactState = (typeof CONTACT_STATES)[number];
 
-/** States a contact may still receive steps in (finished ones may still reply, bounce, ...). */
-export const OPEN_STATES: readonly ContactState[] = ['pending', 'active'];
-
 export interface StoredCampaign {
   name: string;
   definition: Campaign;
@@ -134,6 +131,11 @@ export class CampaignStore {
     return this.sql(`INSERT INTO campaign_contacts (campaign, email, state, changed_at)
       SELECT ?, email, 'pending', ? FROM list_members WHERE list = ? ORDER BY added_at, email
       ON CONFLICT (campaign, email) DO NOTHING`).run(name, now, list).changes;
+  }
+
+  /** Grows whenever any list gains a member (the newest membership's rowid): enrolment need not rescan lists otherwise. */
+  listMark(): number {
+    return this.sql('SELECT coalesce(max(rowid), 0) FROM list_members').pluck().get() as number;
   }
 
   contact(name: string, email: string): CampaignContact | null {

@@ -306,6 +306,7 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX campaign_contacts_due ON campaign_contacts (campaign, state, next_at);
   CREATE INDEX campaign_contacts_email ON campaign_contacts (email);
+  CREATE INDEX campaign_contacts_started ON campaign_contacts (campaign, started_at);
   CREATE TABLE campaign_sends (
     id INTEGER PRIMARY KEY,
     campaign TEXT NOT NULL,
@@ -324,6 +325,7 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX campaign_sends_message ON campaign_sends (message_id);
   CREATE INDEX campaign_sends_header ON campaign_sends (header_id);
+  CREATE INDEX campaign_sends_email ON campaign_sends (email);
   CREATE TABLE campaign_cursors (
     name TEXT PRIMARY KEY,            -- events | inbound: how far the campaign watchers have read
     position INTEGER NOT NULL
