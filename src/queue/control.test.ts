@@ -77,12 +77,17 @@ test('hold takes queued and deferred recipients out; release puts them back, due
   assert.equal(messageState(id), 'queued');
 });
 
-test('hold leaves active and final recipients alone; unknown ids are null', async () => {
+const requests = (id: string) => store.db.prepare('SELECT operator_request FROM recipients WHERE message_id = ? ORDER BY idx').pluck().all(id);
+
+test('hold leaves final recipients alone and records a hold for an active one; release cancels it; unknown ids are null', async () => {
   const id = await enqueue();
   setRecipient(id, 0, 'active');
   setRecipient(id, 1, 'delivered', null);
-  assert.equal(hold(store.db, id), 0);
+  assert.equal(hold(store.db, id), 1);
   assert.deepEqual(states(id), ['active', 'delivered']);
+  assert.deepEqual(requests(id), ['hold', null]);
+  assert.equal(release(store.db, id, NOW), 1);
+  assert.deepEqual(requests(id), [null, null]);
   assert.equal(hold(store.db, 'NOSUCHID'), null);
   assert.equal(release(store.db, 'NOSUCHID'), null);
 });
@@ -129,11 +134,12 @@ test('bounceNow bounces every pending recipient with a DSN pending and finishes 
   assert.equal(bounceNow(store.db, id, NOW), 0, 'final recipients stay as they are');
 });
 
-test('bounceNow leaves an active recipient to its attempt, so the message stays queued', async () => {
+test('bounceNow leaves an active recipient to its attempt (a bounce request), so the message stays queued', async () => {
   const id = await enqueue();
   setRecipient(id, 0, 'active');
-  assert.equal(bounceNow(store.db, id, NOW), 1);
+  assert.equal(bounceNow(store.db, id, NOW), 2);
   assert.deepEqual(states(id), ['active', 'bounced']);
+  assert.deepEqual(requests(id), ['bounce', null]);
   assert.equal(messageState(id), 'queued');
   assert.equal(bounceNow(store.db, 'NOSUCHID'), null);
 });

@@ -9,7 +9,8 @@ import { domainOf } from './message-rows.js';
 /** What an operator bounce records as the recipient's last reply (RFC 3463 5.3.0: other mail system status). */
 export const OPERATOR_BOUNCE = { code: 554, enhanced: '5.3.0', text: 'bounced by the operator' } as const;
 
-// Recipients in a delivery attempt ('active') are never touched: the attempt's outcome decides them.
+// Recipients in a delivery attempt ('active') are not changed under it: a hold or bounce is recorded
+// as their operator_request and applied when the attempt ends without delivering (applyOperatorRequest).
 const RETRY = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state IN ('queued', 'deferred', 'throttled')`;
 const HOLD = `UPDATE recipients SET state = 'held' WHERE state IN ('queued', 'deferred', 'throttled')`;
 const RELEASE = `UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'held'`;
@@ -18,6 +19,11 @@ const BOUNCE = `UPDATE recipients SET state = 'bounced', final_at = ?, next_atte
   last_code = ${OPERATOR_BOUNCE.code}, last_enhanced = '${OPERATOR_BOUNCE.enhanced}',
   last_text = '${OPERATOR_BOUNCE.text}', last_remote = 0, last_mta = NULL
   WHERE state IN ('queued', 'deferred', 'throttled', 'held')`;
+const REQUEST = `UPDATE recipients SET operator_request = ? WHERE state = 'active'`;
+const CANCEL_HOLD = `UPDATE recipients SET operator_request = NULL WHERE state = 'active' AND operator_request = 'hold'`;
+
+/** What an operator asked for a recipient that was in a delivery attempt at the time. */
+export type OperatorRequest = 'hold' | 'bounce';
 
 /**
  * Make queued and deferred recipients due now: of message `id`, or of every message when null.
@@ -30,12 +36,16 @@ export function retryNow(db: Db, id: string | null, now = Date.now()): number | 
 
 /** Put the queued and deferred recipients of `id` on hold: the scheduler never picks them. */
 export function hold(db: Db, id: string): number | null {
-  return updateMessage(db, id, HOLD, []);
+  return updateMessage(db, id, HOLD, [], 'hold');
 }
 
 /** Queue the held recipients of `id` again, due now. */
 export function release(db: Db, id: string, now = Date.now()): number | null {
-  return updateMessage(db, id, RELEASE, [now]);
+  return db.transaction(() => {
+    const changed = updateMessage(db, id, RELEASE, [now]);
+    if (changed === null) return null;
+    return changed + db.prepare(`${CANCEL_HOLD} AND message_id = ?`).run(id).changes;
+  })();
 }
 
 /** Every deferred recipient of every message becomes due now (like `postqueue -f`). */
@@ -45,7 +55,8 @@ export function flush(db: Db, now = Date.now()): number {
 
 /**
  * Bounce every queued, deferred or held recipient of `id` with 554 5.3.0 and mark its DSN pending;
- * the message is done once no recipient is pending.
+ * one in a delivery attempt is bounced when the attempt ends without delivering it. The message is
+ * done once no recipient is pending.
  */
 export function bounceNow(db: Db, id: string, now = Date.now()): number | null {
   return db.transaction(() => {
@@ -56,14 +67,40 @@ export function bounceNow(db: Db, id: string, now = Date.now()): number | null {
       .pluck()
       .all(id) as string[];
     const changes = db.prepare(`${BOUNCE} AND message_id = ?`).run(now, id).changes;
-    const insertEvent = prepareEventInsert(db);
-    const sendingDomain = message.sender === '' ? '' : domainOf(message.sender);
-    for (const recipient of pending) {
-      insertEvent({ at: now, type: 'bounced', messageId: id, recipient, sender: message.sender, sendingDomain,
-        ...OPERATOR_BOUNCE, class: 'unknown', reason: 'undefined', data: { source: 'operator' } });
-    }
-    return changes;
+    for (const recipient of pending) bounceEvent(db, id, message.sender, recipient, now);
+    return changes + db.prepare(`${REQUEST} AND message_id = ?`).run('bounce', id).changes;
   })();
+}
+
+/**
+ * Apply the operator's request to recipient (`messageId`, `idx`) whose attempt just ended with it
+ * still pending; called inside the transaction that wrote the attempt's outcome.
+ */
+export function applyOperatorRequest(db: Db, messageId: string, idx: number, request: OperatorRequest, now: number): void {
+  const where = ` AND message_id = ? AND idx = ?`;
+  db.prepare(`UPDATE recipients SET operator_request = NULL WHERE message_id = ? AND idx = ?`).run(messageId, idx);
+  if (request === 'hold') {
+    db.prepare(`${HOLD}${where}`).run(messageId, idx);
+    return;
+  }
+  if (db.prepare(`${BOUNCE}${where}`).run(now, messageId, idx).changes === 0) return;
+  const row = db.prepare(`SELECT m.sender, r.address FROM recipients r JOIN messages m ON m.id = r.message_id
+    WHERE r.message_id = ? AND r.idx = ?`).get(messageId, idx) as { sender: string; address: string };
+  bounceEvent(db, messageId, row.sender, row.address, now);
+}
+
+/** After a crash, recipients put back from 'active' take the requests made during their attempt. */
+export function applyPendingRequests(db: Db, now: number): void {
+  const rows = db.prepare(`SELECT message_id AS messageId, idx, operator_request AS request FROM recipients
+    WHERE operator_request IS NOT NULL AND state IN ('queued', 'deferred', 'throttled')`).all() as
+    Array<{ messageId: string; idx: number; request: OperatorRequest }>;
+  for (const r of rows) applyOperatorRequest(db, r.messageId, r.idx, r.request, now);
+}
+
+function bounceEvent(db: Db, messageId: string, sender: string, recipient: string, now: number): void {
+  const sendingDomain = sender === '' ? '' : domainOf(sender);
+  prepareEventInsert(db)({ at: now, type: 'bounced', messageId, recipient, sender, sendingDomain,
+    ...OPERATOR_BOUNCE, class: 'unknown', reason: 'undefined', data: { source: 'operator' } });
 }
 
 /**
@@ -86,11 +123,15 @@ export function deleteMessage(db: Db, dataDir: string, id: string): number | nul
   return removed.recipients;
 }
 
-/** Run `sql` (an UPDATE ending in a WHERE clause) for the recipients of one message. */
-function updateMessage(db: Db, id: string, sql: string, params: unknown[]): number | null {
+/**
+ * Run `sql` (an UPDATE ending in a WHERE clause) for the recipients of one message; with `request`,
+ * its recipients in a delivery attempt get it for when the attempt ends (counted as changed).
+ */
+function updateMessage(db: Db, id: string, sql: string, params: unknown[], request?: OperatorRequest): number | null {
   return db.transaction(() => {
     if (db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id) === undefined) return null;
-    return db.prepare(`${sql} AND message_id = ?`).run(...params, id).changes;
+    const changed = db.prepare(`${sql} AND message_id = ?`).run(...params, id).changes;
+    return request === undefined ? changed : changed + db.prepare(`${REQUEST} AND message_id = ?`).run(request, id).changes;
   })();
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { deleteMessage } from './control.js';
+import { bounceNow, deleteMessage, hold } from './control.js';
 import { getMessage } from './inspect.js';
 import { DeliveryStore, type AttemptRow, type RecipientUpdate } from './delivery-store.js';
 import { makeEnvelope, makeTestStore, type TestStore } from './testkit.js';
@@ -66,4 +66,40 @@ test('a message deleted during its delivery does not block the other results of 
   delivery.apply([delivered(gone, 0), delivered(kept, 0), delivered(kept, 1)]);
   assert.deepEqual(states(kept), ['delivered', 'delivered']);
   assert.equal(store.db.prepare('SELECT count(*) FROM attempts').pluck().get(), 2);
+});
+
+function deferred(messageId: string, idx: number): { update: RecipientUpdate; attempt: AttemptRow } {
+  const { update, attempt } = delivered(messageId, idx);
+  return {
+    update: { ...update, state: 'deferred', nextAttemptAt: T0 + 60_000, code: 451, enhanced: '4.4.1', text: 'refused', final: false },
+    attempt: { ...attempt, outcome: 'deferred', code: 451, enhanced: '4.4.1', text: 'refused' },
+  };
+}
+const rowsOf = (id: string) => store.db.prepare(
+  'SELECT state, last_enhanced AS enhanced, dsn_pending AS dsn, operator_request AS request FROM recipients WHERE message_id = ? ORDER BY idx',
+).all(id).map((r) => ({ ...(r as object) }));
+const operatorBounces = () => store.db.prepare(`SELECT count(*) FROM events WHERE type = 'bounced' AND json_extract(data, '$.source') = 'operator'`).pluck().get();
+
+test('an operator bounce during an attempt: applied when the attempt defers, dropped when it delivers', async () => {
+  const id = await enqueue();
+  delivery.claimDue(T0, 10);
+  assert.equal(bounceNow(store.db, id, T0 + 1), 2);
+  delivery.apply([deferred(id, 0), delivered(id, 1)]);
+  assert.deepEqual(rowsOf(id), [
+    { state: 'bounced', enhanced: '5.3.0', dsn: 1, request: null },
+    { state: 'delivered', enhanced: '2.0.0', dsn: 0, request: null },
+  ]);
+  assert.equal(operatorBounces(), 1, 'one bounced event, for the recipient it bounced');
+  assert.equal(getMessage(store.db, id)?.state, 'done');
+});
+
+test('an operator hold during an attempt holds a deferred recipient; requests survive a crash', async () => {
+  const id = await enqueue();
+  delivery.claimDue(T0, 10);
+  hold(store.db, id);
+  delivery.apply([deferred(id, 0)]);
+  assert.deepEqual(rowsOf(id).map((r: any) => [r.state, r.request]), [['held', null], ['active', 'hold']]);
+  bounceNow(store.db, id, T0 + 2);
+  assert.equal(delivery.recoverActive(T0 + 3), 1, 'the crash put the attempt back');
+  assert.deepEqual(rowsOf(id).map((r: any) => [r.state, r.request]), [['bounced', null], ['bounced', null]]);
 });

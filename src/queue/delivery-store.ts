@@ -8,6 +8,7 @@ import type { NewEvent } from '../events/types.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import { addSuppression, SuppressionStore } from '../suppression/store.js';
+import { applyOperatorRequest, applyPendingRequests, type OperatorRequest } from './control.js';
 import type { HardBounce } from './delivery-events.js';
 
 /** Recipient states that still wait for delivery. */
@@ -130,9 +131,13 @@ export class DeliveryStore {
 
   /** After a crash, deliveries that were in progress are due again (at least once, never lost). */
   recoverActive(now: number): number {
-    return this.db
-      .prepare(`UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'active'`)
-      .run(now).changes;
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(`UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'active'`)
+        .run(now).changes;
+      applyPendingRequests(this.db, now);
+      return changed;
+    })();
   }
 
   /** Take up to `limit` due recipients, oldest due first, and mark them active. */
@@ -182,12 +187,17 @@ function prepareApply(db: Db) {
        attempts = attempts + @counts, last_attempt_at = @at, last_code = @code, last_enhanced = @enhanced,
        last_text = @text, last_remote = @remote, last_mta = @mta, dsn_pending = @dsnPending,
        delay_notified = max(delay_notified, @delayNotified), final_at = @finalAt, wait_reason = NULL, wait_identity = NULL
-     WHERE message_id = @messageId AND idx = @idx AND state = 'active'`,
+     WHERE message_id = @messageId AND idx = @idx AND state = 'active' RETURNING operator_request AS request`,
   );
   const wait = db.prepare(
     `UPDATE recipients SET state = 'throttled', next_attempt_at = @nextAttemptAt, wait_reason = @reason, wait_identity = @identity
-     WHERE message_id = @messageId AND idx = @idx AND state = 'active'`,
+     WHERE message_id = @messageId AND idx = @idx AND state = 'active' RETURNING operator_request AS request`,
   );
+  // The row's request, if the operator held or bounced it during the attempt (queue/control.ts).
+  type Changed = { request: OperatorRequest | null } | undefined;
+  const requested = (changed: Changed, u: RecipientUpdate) => {
+    if (changed?.request) applyOperatorRequest(db, u.messageId, u.idx, changed.request, u.at);
+  };
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (message_id, idx, at, duration_ms, outcome, route, mx, ip, port, local_ip, tls,
        code, enhanced, text, remote, phase, class, reason, identity)
@@ -199,21 +209,22 @@ function prepareApply(db: Db) {
   return db.transaction((results: readonly ResultRow[]) => {
     for (const { update: u, attempt, event, suppress: hard } of results) {
       if (u.state === 'throttled' && u.wait) {
-        wait.run({ messageId: u.messageId, idx: u.idx, nextAttemptAt: u.nextAttemptAt, ...u.wait });
+        requested(wait.get({ messageId: u.messageId, idx: u.idx, nextAttemptAt: u.nextAttemptAt, ...u.wait }) as Changed, u);
         continue;
       }
-      const changed = update.run({
+      const changed = update.get({
         ...u,
         counts: u.countsAsAttempt ? 1 : 0,
         remote: u.remote ? 1 : 0,
         dsnPending: u.dsnPending ? 1 : 0,
         delayNotified: u.delayNotified ? 1 : 0,
         finalAt: u.final ? u.at : null,
-      }).changes;
-      if (changed === 0) continue; // deleted (or put back) while in delivery
+      }) as Changed;
+      if (changed === undefined) continue; // deleted (or put back) while in delivery
       if (attempt) insertAttempt.run({ ...attempt, remote: attempt.remote ? 1 : 0, identity: attempt.identity ?? null });
       if (event) insertEvent(event);
       if (hard) addSuppression(suppressions, { ...hard, scope: '', reason: 'hard-bounce' });
+      requested(changed, u);
     }
   });
 }

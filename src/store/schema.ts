@@ -331,4 +331,9 @@ export const MIGRATIONS: string[] = [
     position INTEGER NOT NULL
   );
   `,
+  // An operator's hold or bounce of a recipient in a delivery attempt: applied when the attempt ends
+  // without delivering it (queue/control.ts), so an action never races the attempt and is never lost.
+  `
+  ALTER TABLE recipients ADD COLUMN operator_request TEXT; -- hold | bounce
+  `,
 ];
