@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../events/types.js';
 import { sendingSchema, shapingSchema } from './schema-sending.js';
 import { campaignsSchema } from './schema-campaigns.js';
+import { mailboxesSchema } from './schema-mailboxes.js';
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*$/i;
 
@@ -372,6 +373,7 @@ export const configSchema = z.strictObject({
   sending: sendingSchema.prefault({}),
   shaping: shapingSchema.prefault({}),
   campaigns: campaignsSchema.prefault({}),
+  mailboxes: mailboxesSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

@@ -28,6 +28,13 @@ export const EVENT_TYPES = [
   'contact.complained',
   'contact.stopped',
   'contact.auto_replied',
+  // Mailboxes over IMAP (src/mailboxes, src/inbox): a mailbox's login failed or its connection broke
+  // for good, it works again, an unsubscribe request by reply waits for the operator, a placement
+  // test finished.
+  'mailbox.failed',
+  'mailbox.recovered',
+  'contact.unsubscribe_requested',
+  'placement.finished',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

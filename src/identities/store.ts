@@ -30,6 +30,8 @@ interface Row {
   paused_by: string | null;
   changed_at: number | null;
   created_at: number;
+  imap: string | null;
+  warmup_network: number;
 }
 
 export class IdentityStore {
@@ -44,15 +46,16 @@ export class IdentityStore {
     const sealed = identity.secret && Object.keys(identity.secret).length > 0 ? this.seal(identity.name, identity.secret) : null;
     this.db.prepare(
       `INSERT INTO identities (name, from_addr, domain, via, preset, relay, secret, source, daily_cap, hourly_cap,
-         min_gap_ms, hard_caps, warmup, warmup_start, time_zone, created_at)
+         min_gap_ms, hard_caps, warmup, warmup_start, time_zone, created_at, imap, warmup_network)
        VALUES (@name, @from, @domain, @via, @preset, @relay, @secret, @source, @dailyCap, @hourlyCap, @minGapMs,
-         @hardCaps, @warmup, @warmupStart, @timeZone, @createdAt)`,
+         @hardCaps, @warmup, @warmupStart, @timeZone, @createdAt, @imap, @warmupNetwork)`,
     ).run({
       name: identity.name, from, domain: from.slice(from.lastIndexOf('@') + 1), via: identity.via, preset: identity.preset ?? null,
       relay: identity.relay ? JSON.stringify(identity.relay) : null, secret: sealed, source: identity.source ?? null,
       dailyCap: identity.dailyCap ?? null, hourlyCap: identity.hourlyCap ?? null, minGapMs: identity.minGapMs,
       hardCaps: JSON.stringify(identity.hardCaps), warmup: identity.warmup ? JSON.stringify(identity.warmup) : null,
       warmupStart: identity.warmup ? dayKey(now, identity.timeZone) : null, timeZone: identity.timeZone, createdAt: now,
+      imap: identity.imap ? JSON.stringify(identity.imap) : null, warmupNetwork: identity.warmupNetwork ? 1 : 0,
     });
     return this.get(identity.name)!;
   }
@@ -109,6 +112,7 @@ function fromRow(r: Row): Identity {
     preset: opt(r.preset), relay: r.relay ? (JSON.parse(r.relay) as Identity['relay']) : undefined, source: opt(r.source),
     dailyCap: opt(r.daily_cap), hourlyCap: opt(r.hourly_cap), warmup: r.warmup ? (JSON.parse(r.warmup) as Identity['warmup']) : undefined,
     warmupStart: opt(r.warmup_start), reason: opt(r.reason), pausedBy: opt(r.paused_by) as Identity['pausedBy'], changedAt: opt(r.changed_at),
+    imap: r.imap ? (JSON.parse(r.imap) as Identity['imap']) : undefined, warmupNetwork: r.warmup_network === 1 ? true : undefined,
   };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) (identity as unknown as Record<string, unknown>)[k] = v;
   return identity;

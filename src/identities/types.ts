@@ -1,5 +1,6 @@
 // Sending identities: one source of mail (an address or a whole domain) and the way it leaves —
 // by MX from Petrel itself (`mta`, optionally bound to a source IP) or through its own relay account.
+import type { ImapSettings } from '../mailboxes/types.js';
 import type { Ramp } from '../pacing/warmup.js';
 
 export const IDENTITY_VIAS = ['mta', 'relay'] as const;
@@ -25,6 +26,8 @@ export interface RelaySettings {
 /** Sealed at rest (store/seal.ts), never printed. */
 export interface IdentitySecret {
   password?: string;
+  /** The IMAP login's password (often the same app password as the relay's). */
+  imapPassword?: string;
   refreshToken?: string;
   clientSecret?: string;
 }
@@ -48,6 +51,10 @@ export interface Identity {
   via: IdentityVia;
   preset?: string;
   relay?: RelaySettings;
+  /** Its mailbox over IMAP (src/mailboxes): replies, auto-replies, bounces, warm-up and placement mail. */
+  imap?: ImapSettings;
+  /** Sends and receives warm-up mail among the other identities so flagged (src/warmup-network). */
+  warmupNetwork?: boolean;
   /** mta: the local address outgoing connections bind to. */
   source?: string;
   dailyCap?: number;

@@ -336,4 +336,93 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE recipients ADD COLUMN operator_request TEXT; -- hold | bounce
   `,
+  // Mailboxes over IMAP (issue 13): an identity's IMAP side, how far each watched folder was read,
+  // each connection's state, what arrived (the unified inbox), the warm-up network's own mail, and
+  // placement tests. Only src/mailboxes, src/inbox, src/warmup-network and src/placement write them.
+  `
+  ALTER TABLE identities ADD COLUMN imap TEXT;                 -- JSON ImapSettings (mailboxes/types.ts), NULL: none
+  ALTER TABLE identities ADD COLUMN warmup_network INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE mailbox_folders (
+    identity TEXT NOT NULL,
+    folder TEXT NOT NULL,             -- the folder's path (INBOX, Junk, [Gmail]/Spam, ...)
+    uid_validity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL,        -- every message up to this UID was handled
+    last_date INTEGER,                -- internal date of the newest handled message (UIDVALIDITY change: re-read since)
+    PRIMARY KEY (identity, folder)
+  );
+  CREATE TABLE mailbox_status (
+    identity TEXT PRIMARY KEY,
+    state TEXT NOT NULL,              -- connecting | idle | polling | auth-failed | error | stopped
+    error TEXT,
+    since INTEGER NOT NULL,           -- in this state since
+    retry_at INTEGER,                 -- next connection attempt after a failure
+    checked_at INTEGER                -- last time new mail was looked for
+  );
+  CREATE TABLE inbox_messages (
+    id INTEGER PRIMARY KEY,
+    identity TEXT NOT NULL,           -- the mailbox it arrived in
+    folder TEXT NOT NULL,
+    uid_validity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    header_id TEXT,                   -- its Message-ID, without angle brackets
+    kind TEXT NOT NULL,               -- reply | auto_reply | bounce | complaint | unsubscribe | other
+    from_addr TEXT,
+    from_name TEXT,
+    subject TEXT,
+    date INTEGER,                     -- its Date field (or the internal date)
+    received_at INTEGER NOT NULL,     -- when Petrel read it
+    snippet TEXT,                     -- the new text of the message, first 200 characters
+    text TEXT,                        -- the plain text, at most 64 KiB
+    in_reply_to TEXT,
+    campaign TEXT,                    -- the send it answers, when matched
+    email TEXT,                       -- the contact
+    send_id INTEGER,
+    return_at INTEGER,                -- an auto-reply's stated return
+    unread INTEGER NOT NULL DEFAULT 1,
+    handled_at INTEGER,               -- answered from the inbox, or marked handled
+    unsubscribe TEXT,                 -- suggested | confirmed | dismissed (unsubscribe requests by reply)
+    UNIQUE (identity, folder, uid_validity, uid)
+  );
+  CREATE INDEX inbox_messages_header ON inbox_messages (identity, header_id);
+  CREATE INDEX inbox_messages_list ON inbox_messages (received_at);
+  CREATE INDEX inbox_messages_email ON inbox_messages (email);
+  CREATE TABLE warmup_mail (
+    tag TEXT PRIMARY KEY,             -- the hidden tag header's value
+    sender TEXT NOT NULL,             -- identity names
+    recipient TEXT NOT NULL,
+    message_id TEXT,                  -- queue id
+    header_id TEXT NOT NULL,          -- Message-ID, without angle brackets
+    thread_tag TEXT,                  -- for a reply: the tag of the message it answers
+    sent_at INTEGER NOT NULL,
+    received_at INTEGER,
+    folder TEXT,                      -- where it landed
+    placement TEXT,                   -- inbox | spam (NULL: not arrived yet)
+    rescued INTEGER NOT NULL DEFAULT 0,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    replied_at INTEGER
+  );
+  CREATE INDEX warmup_mail_sender ON warmup_mail (sender, sent_at);
+  CREATE INDEX warmup_mail_recipient ON warmup_mail (recipient, received_at);
+  CREATE TABLE placement_tests (
+    id TEXT PRIMARY KEY,
+    identity TEXT NOT NULL,
+    seeds TEXT NOT NULL,              -- the seed pool
+    subject TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    state TEXT NOT NULL               -- running | finished | failed
+  );
+  CREATE TABLE placement_results (
+    test_id TEXT NOT NULL REFERENCES placement_tests(id) ON DELETE CASCADE,
+    seed TEXT NOT NULL,               -- the seed identity
+    address TEXT NOT NULL,
+    message_id TEXT,                  -- queue id of the test message
+    result TEXT NOT NULL,             -- inbox | spam | missing | pending
+    folder TEXT,
+    spf TEXT, dkim TEXT, dmarc TEXT,
+    auth_results TEXT,                -- the Authentication-Results field(s) as stamped
+    arrived_at INTEGER,
+    PRIMARY KEY (test_id, seed)
+  );
+  `,
 ];

@@ -133,7 +133,8 @@ describe('provider shaping and automation rules', () => {
     assert.equal(yahoo.messages().length, 0, 'nothing sent while suspended');
     await p.advance(95 * MINUTE);
     await yahoo.waitForContent(subject, 3);
-    for (const id of [first, ...later]) assert.equal(stateOf(id).state, 'delivered');
+    // The sink writes its copy before Petrel has read the 250: wait for the recipients' state.
+    await eventually(() => [first, ...later].every((id) => stateOf(id).state === 'delivered'), () => JSON.stringify([first, ...later].map(stateOf)));
     assert.equal((await action('direct', 'yahoo-deferred')).inForce, false);
   });
 

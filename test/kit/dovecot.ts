@@ -1,0 +1,182 @@
+// A private Dovecot IMAP server for mailbox tests: its own config, state, logs and maildirs under a
+// temp dir, a passwd-file of test users, the IMAP listener on a free loopback port, started as root
+// with `dovecot -c FILE` and stopped with `doveadm -c FILE stop`. Mail is put in and read back with
+// doveadm itself (save / fetch / move), so fixtures never go through Petrel's own IMAP client.
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { freePort } from './ports.js';
+import { requireTool, runTool } from './tools.js';
+
+export interface DovecotUser {
+  user: string;
+  password: string;
+}
+
+export interface DovecotOptions {
+  users: DovecotUser[];
+  /** false: the IMAP capability list leaves IDLE out, so clients must poll. */
+  idle?: boolean;
+}
+
+export interface StoredMail {
+  uid: number;
+  flags: string[];
+  /** Header and body as stored (CRLF line ends). */
+  text: string;
+}
+
+export interface Dovecot {
+  host: string;
+  port: number;
+  dir: string;
+  /** Store `raw` in `folder` (INBOX, Junk, ...) of `user` with doveadm save; resolves with nothing. */
+  deliver(user: string, raw: string | Buffer, folder?: string): Promise<void>;
+  /** The messages of `folder`, in UID order. */
+  messages(user: string, folder?: string): Promise<StoredMail[]>;
+  /** Give `folder` a new UIDVALIDITY (as a server does after rebuilding its index). */
+  resetUidValidity(user: string, folder?: string): Promise<void>;
+  /** Change the user's password in the passwd-file (takes effect on the next login). */
+  setPassword(user: string, password: string): void;
+  doveadm(args: string[], input?: string | Buffer): Promise<string>;
+  stop(): Promise<void>;
+  /** The server's log, for failure messages. */
+  log(): string;
+}
+
+/** Start a private Dovecot; a missing `dovecot` binary fails with a clear message (no skip). */
+export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
+  const dovecot = requireTool('dovecot');
+  requireTool('doveadm');
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-dovecot-'));
+  chmodSync(dir, 0o755);
+  const homes = join(dir, 'home');
+  mkdirSync(homes);
+  chmodSync(homes, 0o777); // the static userdb runs mail access as nobody
+  const port = await freePort();
+  const conf = join(dir, 'dovecot.conf');
+  const passwd = join(dir, 'passwd');
+  const users = new Map(opts.users.map((u) => [u.user, u.password]));
+  const writePasswd = () => writeFileSync(passwd, [...users].map(([u, p]) => `${u}:{PLAIN}${p}::::::\n`).join(''));
+  writePasswd();
+  writeFileSync(conf, config(dir, port, passwd, homes, opts.idle !== false));
+  // The daemon keeps inherited pipes open, so its stdout goes nowhere and only the exit status counts.
+  const started = spawnSync(dovecot, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000, encoding: 'utf8' });
+  const log = () => { try { return readFileSync(join(dir, 'dovecot.log'), 'utf8'); } catch { return ''; } };
+  if (started.status !== 0) throw new Error(`dovecot did not start (${started.status}): ${started.stderr}${log()}`);
+  await waitListening(port, log);
+  const doveadm = async (args: string[], input?: string | Buffer) => {
+    const r = await runTool('doveadm', ['-c', conf, ...args], { input, timeoutMs: 20_000 });
+    if (r.code !== 0) throw new Error(`doveadm ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  };
+  return {
+    host: '127.0.0.1',
+    port,
+    dir,
+    log,
+    doveadm,
+    deliver: async (user, raw, folder = 'INBOX') => {
+      await doveadm(['save', '-u', user, '-m', folder], typeof raw === 'string' ? raw.replace(/\r?\n/g, '\r\n') : raw);
+    },
+    messages: async (user, folder = 'INBOX') => parseFetch(await doveadm(['fetch', '-u', user, 'uid flags text', 'mailbox', folder, 'all'])),
+    resetUidValidity: async (user, folder = 'INBOX') => {
+      const maildir = join(homes, user, 'Maildir', folder === 'INBOX' ? '' : `.${folder}`);
+      const list = join(maildir, 'dovecot-uidlist');
+      const text = readFileSync(list, 'utf8');
+      writeFileSync(list, text.replace(/^(\d+) V(\d+)/, (_m, v: string, validity: string) => `${v} V${Number(validity) + 1000}`));
+      for (const f of readdirSync(maildir).filter((n) => n.startsWith('dovecot.index'))) rmSync(join(maildir, f), { force: true });
+      await doveadm(['force-resync', '-u', user, folder]);
+    },
+    setPassword: (user, password) => {
+      users.set(user, password);
+      writePasswd();
+    },
+    stop: async () => {
+      await runTool('doveadm', ['-c', conf, 'stop'], { timeoutMs: 20_000 }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function config(dir: string, port: number, passwd: string, homes: string, idle: boolean): string {
+  return `# Written by test/kit/dovecot.ts for one test run.
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/dovecot.log
+info_log_path = ${dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+mailbox_idle_check_interval = 1 secs
+${idle ? '' : 'imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE NAMESPACE UIDPLUS MOVE SPECIAL-USE'}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN ${passwd}
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=${homes}/%u
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Junk {
+    special_use = \\Junk
+    auto = create
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = create
+  }
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service imap {
+  process_limit = 1024
+}
+service anvil {
+  client_limit = 2300
+}
+service auth {
+  client_limit = 2300
+}
+default_client_limit = 2300
+default_process_limit = 1100
+`;
+}
+
+/** doveadm fetch prints `uid: N`, `flags: ...`, `text:` and the message, records split by a form feed. */
+function parseFetch(out: string): StoredMail[] {
+  return out.split('\f').map((rec) => rec.replace(/^\n/, '')).filter((rec) => rec.startsWith('uid:')).map((rec) => {
+    const uid = Number(/^uid: (\d+)/m.exec(rec)?.[1]);
+    const flags = (/^flags: ?(.*)$/m.exec(rec)?.[1] ?? '').split(' ').filter(Boolean);
+    const at = rec.indexOf('text:\n');
+    return { uid, flags, text: at < 0 ? '' : rec.slice(at + 'text:\n'.length) };
+  });
+}
+
+async function waitListening(port: number, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`dovecot is not listening on 127.0.0.1:${port}; log:\n${log()}`);
+}
