@@ -5,10 +5,11 @@ import { isIP } from 'node:net';
 import { StoreError } from '../store/errors.js';
 import { isTimeZone } from '../pacing/days.js';
 import { parseRamp } from '../pacing/warmup.js';
+import { buildImap, wantsImap, type ImapInput } from './imap-settings.js';
 import { PRESETS } from './presets.js';
 import type { IdentitySecret, NewIdentity, RelaySettings, RelayTls } from './types.js';
 
-export interface IdentityInput {
+export interface IdentityInput extends ImapInput {
   name: string;
   from: string;
   via: 'mta' | 'relay';
@@ -27,6 +28,9 @@ export interface IdentityInput {
   minGapSeconds?: number | undefined;
   warmup?: string | undefined;
   timeZone?: string | undefined;
+  /** The IMAP login's password; default: the relay password. */
+  imapPassword?: string | undefined;
+  warmupNetwork?: boolean | undefined;
 }
 
 const ADDRESS = /^[^@\s]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)$/i;
@@ -36,8 +40,19 @@ const invalid = (message: string): never => {
   throw new StoreError('invalid', message);
 };
 
-/** The identity `input` describes. */
+/** The identity `input` describes, with its IMAP side when asked for. */
 export function buildIdentity(input: IdentityInput): NewIdentity {
+  const identity = buildSending(input);
+  if (input.warmupNetwork) identity.warmupNetwork = true;
+  if (!wantsImap(input)) return identity;
+  const password = input.imapPassword ?? input.relayPassword;
+  identity.imap = buildImap(input, { from: identity.from, preset: input.preset, oauth: input.oauth !== undefined, password: password !== undefined });
+  if (input.imapPassword !== undefined) identity.secret = { ...identity.secret, imapPassword: input.imapPassword };
+  if (identity.imap.auth === 'password' && password === undefined) invalid('--imap needs --imap-password-stdin (or a relay password or XOAUTH2 credentials)');
+  return identity;
+}
+
+function buildSending(input: IdentityInput): NewIdentity {
   if (!ADDRESS.test(input.from) && !DOMAIN.test(input.from)) invalid(`--from ${JSON.stringify(input.from)}: an address (name@domain) or a domain`);
   const preset = input.preset ? PRESETS[input.preset] : undefined;
   if (preset && input.via !== 'relay') invalid(`--preset ${input.preset} is for --via relay`);

@@ -32,8 +32,11 @@ export interface Dovecot {
   host: string;
   port: number;
   dir: string;
-  /** Store `raw` in `folder` (INBOX, Junk, ...) of `user` with doveadm save; resolves with nothing. */
-  deliver(user: string, raw: string | Buffer, folder?: string): Promise<void>;
+  /**
+   * Put `raw` in `folder` (INBOX, Junk, ...) of `user` as a provider's delivery would: an IMAP APPEND
+   * by Python's imaplib (a third-party client), logged in with the user's password.
+   */
+  deliver(user: string, raw: string | Buffer, folder?: string, flags?: string[]): Promise<void>;
   /** The messages of `folder`, in UID order. */
   messages(user: string, folder?: string): Promise<StoredMail[]>;
   /** Give `folder` a new UIDVALIDITY (as a server does after rebuilding its index). */
@@ -78,8 +81,11 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
     dir,
     log,
     doveadm,
-    deliver: async (user, raw, folder = 'INBOX') => {
-      await doveadm(['save', '-u', user, '-m', folder], typeof raw === 'string' ? raw.replace(/\r?\n/g, '\r\n') : raw);
+    deliver: async (user, raw, folder = 'INBOX', flags = []) => {
+      const password = users.get(user) ?? '';
+      const body = typeof raw === 'string' ? Buffer.from(raw.replace(/\r?\n/g, '\r\n')) : raw;
+      const r = await runTool('/usr/bin/python3', ['-c', APPEND, String(port), user, password, folder, flags.join(' ')], { input: body, timeoutMs: 20_000 });
+      if (r.code !== 0) throw new Error(`IMAP APPEND to ${user}/${folder} failed (${r.code}): ${r.stderr}${r.stdout}`);
     },
     messages: async (user, folder = 'INBOX') => parseFetch(await doveadm(['fetch', '-u', user, 'uid flags text', 'mailbox', folder, 'all'])),
     resetUidValidity: async (user, folder = 'INBOX') => {
@@ -100,6 +106,18 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
     },
   };
 }
+
+/** APPEND stdin to a folder: argv = port, user, password, folder, flags ("" or "\\Seen \\Flagged"). */
+const APPEND = `
+import imaplib, sys
+port, user, password, folder, flags = sys.argv[1:6]
+data = sys.stdin.buffer.read()
+m = imaplib.IMAP4('127.0.0.1', int(port))
+m.login(user, password)
+typ, resp = m.append(folder, '(' + flags + ')' if flags else None, None, data)
+if typ != 'OK': sys.exit('APPEND: %s %r' % (typ, resp))
+m.logout()
+`;
 
 function config(dir: string, port: number, passwd: string, homes: string, idle: boolean): string {
   return `# Written by test/kit/dovecot.ts for one test run.

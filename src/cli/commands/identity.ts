@@ -37,6 +37,14 @@ const addOptions = z.object({
   minGapSeconds: z.coerce.number({ error: '--min-gap-seconds must be a number' }).optional(),
   warmup: z.string().optional(),
   timeZone: z.string().optional(),
+  imap: z.boolean().optional(),
+  imapHost: z.string().optional(),
+  imapPort: count('--imap-port').optional(),
+  imapTls: z.enum(['implicit', 'starttls', 'none'], { error: '--imap-tls must be implicit, starttls or none' }).optional(),
+  imapUser: z.string().optional(),
+  imapPasswordStdin: z.boolean().default(false),
+  imapVerify: z.boolean().optional(),
+  warmupNetwork: z.boolean().default(false),
 });
 const jsonOption = z.object({ json: z.boolean().default(false) });
 
@@ -64,6 +72,14 @@ export function registerIdentityCommands(program: Command): void {
     .option('--min-gap-seconds <s>', 'at least this long between two sends (plus jitter)')
     .option('--warmup <ramp>', 'START,STEP,TARGET sends a day (e.g. 5,2,40) or START,STEP%,TARGET')
     .option('--time-zone <zone>', 'the zone its days count in (default UTC)')
+    .option('--imap', 'watch its mailbox over IMAP (a gmail or m365 preset fills the server)')
+    .option('--imap-host <host>', 'IMAP server (implies --imap)')
+    .option('--imap-port <port>', 'IMAP port (default 993, or 143 without implicit TLS)')
+    .option('--imap-tls <mode>', 'implicit (993), starttls or none')
+    .option('--imap-user <user>', 'IMAP login (default: the --from address)')
+    .option('--imap-password-stdin', 'read the IMAP password from stdin (after the relay password\'s line when both are read); default: the relay password')
+    .option('--no-imap-verify', 'do not verify the IMAP server\'s certificate')
+    .option('--warmup-network', 'send and receive warm-up mail among the identities so flagged')
     .action(async (name: string, raw: unknown, command: Command) => add(name, addOptions.parse(raw), command));
   identity
     .command('list')
@@ -121,12 +137,15 @@ async function add(name: string, o: z.infer<typeof addOptions>, command: Command
   if ((o.oauthTokenUrl === undefined) !== (o.oauthClientId === undefined) || (o.oauthRefreshTokenStdin && !o.oauthTokenUrl)) {
     throw new UsageError('XOAUTH2 needs --oauth-token-url, --oauth-client-id and --oauth-refresh-token-stdin');
   }
-  const password = o.relayPasswordStdin ? await readPasswordFromStdin() : undefined;
+  if (o.imapPasswordStdin && o.oauthRefreshTokenStdin) throw new UsageError('give --imap-password-stdin or --oauth-refresh-token-stdin, not both');
+  const [password, imapPassword] = o.relayPasswordStdin && o.imapPasswordStdin ? await twoPasswordsFromStdin()
+    : [o.relayPasswordStdin ? await readPasswordFromStdin() : undefined, o.imapPasswordStdin ? await readPasswordFromStdin() : undefined];
   const oauth = o.oauthTokenUrl && o.oauthClientId ? await oauthFromStdin(o.oauthTokenUrl, o.oauthClientId, o.oauthScope) : undefined;
   const identity = buildIdentity({
     name, from: o.from, via: o.via, preset: o.preset, relayHost: o.relayHost, relayPort: o.relayPort, relayTls: o.relayTls, relayUser: o.relayUser,
     relayPassword: password, relayVerify: o.relayVerify, oauth, source: o.source, dailyCap: o.dailyCap, hourlyCap: o.hourlyCap,
-    minGapSeconds: o.minGapSeconds, warmup: o.warmup, timeZone: o.timeZone,
+    minGapSeconds: o.minGapSeconds, warmup: o.warmup, timeZone: o.timeZone, imap: o.imap, imapHost: o.imapHost, imapPort: o.imapPort,
+    imapTls: o.imapTls, imapUser: o.imapUser, imapVerify: o.imapVerify, imapPassword, warmupNetwork: o.warmupNetwork,
   });
   if (identity.source && !config.delivery.sources.some((s) => s.address === identity.source)) {
     process.stderr.write(`petrel: note: ${identity.source} is not in delivery.sources; its EHLO name will be the hostname\n`);
@@ -134,6 +153,15 @@ async function add(name: string, o: z.infer<typeof addOptions>, command: Command
   const added = await withDatabase(config, (db) => new IdentityStore(db, loadOrCreateSecretKey(secretKeyPath(config))).add(identity, processClock()()));
   const how = added.via === 'relay' ? `via ${added.relay!.host}:${added.relay!.port}` : `by MX${added.source ? ` from ${added.source}` : ''}`;
   process.stdout.write(`added identity ${added.name} (${added.from}, ${how})\n`);
+}
+
+/** Line 1: the relay password, line 2: the IMAP password. */
+async function twoPasswordsFromStdin(): Promise<[string, string]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const [relay, imap] = Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
+  if (!relay || !imap) throw new UsageError('--relay-password-stdin with --imap-password-stdin: the relay password on line 1, the IMAP password on line 2');
+  return [relay, imap];
 }
 
 async function oauthFromStdin(tokenUrl: string, clientId: string, scope: string | undefined) {
