@@ -29,6 +29,7 @@ const GROUPS: Record<string, Array<() => Promise<Register>>> = {
   shaping: [async () => (await import('./commands/shaping.js')).registerShapingCommands],
   campaign: [async () => (await import('./commands/campaign.js')).registerCampaignCommands],
   contacts: [async () => (await import('./commands/contacts.js')).registerContactsCommands],
+  warmup: [async () => (await import('./commands/warmup.js')).registerWarmupCommands],
 };
 
 /** The program for `argv` (as in process.argv): the named group's commands, or all of them. */
