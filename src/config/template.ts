@@ -223,6 +223,18 @@ campaigns:
   # unsubscribeDomain: mail.example.com   # mailto:unsub+TOKEN@DOMAIN (default: hostname); its MX must be Petrel
   unsubscribeScope: global    # an unsubscribe suppresses for every sending domain (or: domain)
 
+# Warm-up among own mailboxes (docs/warmup-network.md): identities added with --warmup-network.
+warmupNetwork:
+  enabled: true
+  tickSeconds: 60             # look for due warm-up sends this often
+  rampShare: 0.5              # while ramping: this share of the day's ramp is warm-up mail
+  maintenancePerDay: 5        # after the ramp (or without one): warm-up mail per day
+  replyShare: 0.3             # share of received warm-up mail answered in thread
+  flagShare: 0.2              # share marked \\Flagged (all are marked \\Seen)
+  minInboxRate: 0.8           # 7-day inbox rate below this holds the ramp for the day...
+  minPlacements: 10           # ...once this many warm-up messages were placed in 7 days
+  header: X-Petrel-Warmup     # the tag header (visible to anyone reading the headers)
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;
