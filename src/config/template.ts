@@ -223,6 +223,20 @@ campaigns:
   # unsubscribeDomain: mail.example.com   # mailto:unsub+TOKEN@DOMAIN (default: hostname); its MX must be Petrel
   unsubscribeScope: global    # an unsubscribe suppresses for every sending domain (or: domain)
 
+# Mailboxes over IMAP (docs/mailboxes.md): identities added with --imap are watched for replies,
+# auto-replies, bounces, warm-up and placement mail.
+mailboxes:
+  enabled: true
+  idle: true                  # IDLE where the server offers it; otherwise poll
+  pollSeconds: 60             # without IDLE: look for new mail this often
+  junkCheckSeconds: 300       # the Junk folder is checked (STATUS) this often
+  connectConcurrency: 8       # logins at once
+  maxMessageBytes: 1048576    # a larger message is read up to this
+  reconnectMinSeconds: 5      # a broken connection is retried after 5 s, doubling...
+  reconnectMaxSeconds: 900    # ...up to 15 min
+  authRetryMinutes: 60        # a refused login is retried after this (or when the identity changes)
+  autoReplyPauseDays: 3       # an auto-reply without a return date pauses the contact this long
+
 # Warm-up among own mailboxes (docs/warmup-network.md): identities added with --warmup-network.
 warmupNetwork:
   enabled: true
