@@ -101,8 +101,28 @@ const rate = (r: number | null) => (r === null ? '-' : `${(r * 100).toFixed(1)}%
 
 function listTable(views: IdentityView[]): string {
   if (views.length === 0) return 'no identities\n';
-  const rows = views.map((v) => [v.name, v.from, v.via, v.state, `${v.sentToday}/${v.capToday ?? '-'}`, v.warmupDay === null ? '-' : String(v.warmupDay), rate(v.bounceRate), rate(v.complaintRate), v.reason ?? '']);
-  return formatTable(['name', 'from', 'via', 'state', 'today', 'warm-up day', 'bounces', 'complaints', 'reason'], rows);
+  const rows = views.map((v) => [v.name, v.from, v.via, v.state, `${v.sentToday}/${v.capToday ?? '-'}`, v.warmupDay === null ? '-' : String(v.warmupDay), rate(v.bounceRate), rate(v.complaintRate), mailboxCell(v), v.reason ?? '']);
+  return formatTable(['name', 'from', 'via', 'state', 'today', 'warm-up day', 'bounces', 'complaints', 'mailbox', 'reason'], rows);
+}
+
+/** The mailbox column: its watcher's state, LOGIN FAILED standing out. */
+function mailboxCell(v: IdentityView): string {
+  if (!v.imap) return '-';
+  if (!v.mailbox) return 'not watched';
+  return v.mailbox.state === 'auth-failed' ? 'LOGIN FAILED' : v.mailbox.state;
+}
+
+/** The mailbox lines of `identity show`: settings (no secrets) and the watcher's state. */
+function mailboxFields(v: IdentityView): Array<[string, string]> {
+  if (!v.imap) return [['imap', 'none'], ['warm-up network', v.warmupNetwork ? 'yes' : 'no']];
+  const m = v.mailbox;
+  const state = !m ? 'not watched yet'
+    : m.state === 'auth-failed' ? `IMAP login failed: ${m.error ?? 'the server refused the credentials'} (since ${m.since}); fix with petrel identity set ${v.name} --imap-password-stdin`
+      : `${m.state}${m.error ? `: ${m.error}` : ''} (since ${m.since})`;
+  return [
+    ['imap', `${v.imap.host}:${v.imap.port} (${v.imap.tls}${v.imap.verify ? '' : ', unverified'}, user ${v.imap.user}, ${v.imap.auth === 'xoauth2' ? 'XOAUTH2' : 'password'})`],
+    ['mailbox', state], ['warm-up network', v.warmupNetwork ? 'yes' : 'no'],
+  ];
 }
 
 function showText(v: IdentityView): string {
@@ -111,6 +131,7 @@ function showText(v: IdentityView): string {
     ['state', v.reason ? `${v.state}: ${v.reason}` : v.state], ['today', `${v.sentToday} sent of ${v.capToday ?? 'no cap'}`],
     ['caps', `daily ${v.dailyCap ?? '-'}, hourly ${v.hourlyCap ?? '-'}, min gap ${v.minGapSeconds} s${v.preset ? `, ${v.preset} ceilings ${JSON.stringify(v.hardCaps)}` : ''}`],
     ['warm-up', v.warmup ? `${v.warmup}, day ${v.warmupDay}` : 'none'], ['time zone', v.timeZone],
+    ...mailboxFields(v),
     ['last 24 h', `${v.last24h.sent} sent, ${v.last24h.delivered} delivered, ${v.last24h.hardBounces} hard, ${v.last24h.softBounces} soft, ${v.last24h.blocks} blocks, ${v.last24h.complaints} complaints`],
   ];
   const actions = v.actions.map((a) => `  ${a.inForce ? 'IN FORCE' : 'ended'}  ${a.rule}: ${a.action}${a.rate !== null ? ` to ${a.rate}/min` : ''} ${a.scope}${a.provider ? ` towards ${a.provider}` : ''} until ${a.endsAt}\n    reply: ${a.reply ?? '-'}`);
