@@ -78,7 +78,7 @@ export function inboxRoutes(ctx: ApiContext) {
       },
     }),
     route({
-      method: 'POST', url: '/v1/inbox/:id/unsubscribe', scope: 'send', tag: TAG,
+      method: 'POST', url: '/v1/inbox/:id/unsubscribe', scope: 'admin', tag: TAG,
       summary: 'Decide an unsubscribe request by reply: confirm suppresses the sender and stops the contact; false dismisses it',
       params: inboxParams, body: unsubscribeBody,
       responses: { 200: ['the message', markView], 404: ['unknown id'], 409: ['no sender address, or dismissing a confirmed unsubscribe'] },
