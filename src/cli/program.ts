@@ -21,6 +21,7 @@ import { registerIdentityCommands } from './commands/identity.js';
 import { registerPoolCommands } from './commands/pool.js';
 import { registerShapingCommands } from './commands/shaping.js';
 import { registerCampaignCommands } from './commands/campaign.js';
+import { registerInboxCommands } from './commands/inbox.js';
 
 export function buildProgram(): Command {
   const program = new Command('petrel')
@@ -51,5 +52,6 @@ export function buildProgram(): Command {
   registerShapingCommands(program);
   registerCampaignCommands(program);
   registerContactsCommands(program);
+  registerInboxCommands(program);
   return program;
 }
