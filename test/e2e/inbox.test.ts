@@ -149,6 +149,12 @@ describe('the unified inbox API', () => {
     assert.equal((await api.call('POST', `/v1/inbox/${unsub}/unsubscribe`, { body: {} })).status, 400);
   });
 
+  test('the OpenAPI document describes the inbox routes', async () => {
+    const doc = await api.call('GET', '/v1/openapi.json', { as: 'read' });
+    assert.equal(doc.status, 200, doc.text.slice(0, 300));
+    for (const path of ['/v1/inbox', '/v1/inbox/{id}', '/v1/inbox/{id}/reply', '/v1/inbox/{id}/unsubscribe']) assert.ok(doc.body.paths[path], path);
+  });
+
   test('petrel inbox list shows the same mail as a table and as JSON', async () => {
     const r = await p.cli(['inbox', 'list', '--campaign', 'spring', '--json']);
     assert.equal(r.code, 0, r.stderr);
