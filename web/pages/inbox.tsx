@@ -74,6 +74,7 @@ function Thread({ id, onChanged }: { id: number; onChanged(): void }) {
   const [text, setText] = useState('');
   const [notice, setNotice] = useState('');
   const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
 
   const refresh = () => getThread(id).then(setThread, (e: Error) => setError(e.message));
   useEffect(() => {
@@ -82,12 +83,15 @@ function Thread({ id, onChanged }: { id: number; onChanged(): void }) {
 
   const act = async (what: () => Promise<unknown>, done: (r: unknown) => string) => {
     setError('');
+    setBusy(true); // one click, one answer: buttons wait for the call
     try {
       setNotice(done(await what()));
       void refresh();
       onChanged();
     } catch (e) {
       setError((e as Error).message);
+    } finally {
+      setBusy(false);
     }
   };
   if (!thread) return error ? <p class="error">{error}</p> : <p class="muted">Loading…</p>;
@@ -105,12 +109,12 @@ function Thread({ id, onChanged }: { id: number; onChanged(): void }) {
       ))}
       {m.unsubscribe === 'suggested' && (
         <p>This looks like an unsubscribe request.{' '}
-          <button type="button" class="danger" onClick={() => act(() => decideUnsubscribe(id, true), () => 'Unsubscribed and suppressed.')}>Confirm</button>{' '}
+          <button type="button" class="danger" disabled={busy} onClick={() => act(() => decideUnsubscribe(id, true), () => 'Unsubscribed and suppressed.')}>Confirm</button>{' '}
           <button type="button" onClick={() => act(() => decideUnsubscribe(id, false), () => 'Dismissed.')}>Dismiss</button></p>
       )}
       <form onSubmit={(e) => { e.preventDefault(); void act(() => sendReply(id, text), (r) => (setText(''), `Reply queued: ${(r as { id: string }).id}`)); }}>
         <label>Reply from {m.identity}<textarea name="reply" rows={5} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} /></label>
-        <button type="submit" disabled={text.trim() === ''}>Send reply</button>{' '}
+        <button type="submit" disabled={busy || text.trim() === ''}>Send reply</button>{' '}
         {!m.handled && <button type="button" onClick={() => act(() => markHandled(id), () => 'Marked handled.')}>Mark handled</button>}
       </form>
       {notice && <p class="notice" role="status">{notice}</p>}

@@ -25,8 +25,8 @@ const TAG = 'inbox';
 export function inboxRoutes(ctx: ApiContext) {
   const views = new InboxViews(ctx.db);
   const identities = new IdentityStore(ctx.db);
-  const require = (id: number): InboxMessage => views.get(id) ?? (() => { throw notFound(`inbox message ${id}`); })();
-  const marked = (id: number) => ({ message: publicItem(itemOf(require(id))) });
+  const requireMessage = (id: number): InboxMessage => views.get(id) ?? (() => { throw notFound(`inbox message ${id}`); })();
+  const marked = (id: number) => ({ message: publicItem(itemOf(requireMessage(id))) });
   return [
     route({
       method: 'GET', url: '/v1/inbox', scope: 'read', tag: TAG, summary: 'Mail read from every identity\'s mailbox, newest first, with the campaign step it answers',
@@ -54,13 +54,13 @@ export function inboxRoutes(ctx: ApiContext) {
       method: 'POST', url: '/v1/inbox/:id/read', scope: 'send', tag: TAG, summary: 'Mark a message read ({"read": false}: unread again)',
       params: inboxParams, body: readBody,
       responses: { 200: ['the message', markView], 404: ['unknown id'] },
-      handler: ({ params, body }) => (views.markRead(require(params.id).id, body.read), marked(params.id)),
+      handler: ({ params, body }) => (views.markRead(requireMessage(params.id).id, body.read), marked(params.id)),
     }),
     route({
       method: 'POST', url: '/v1/inbox/:id/handled', scope: 'send', tag: TAG, summary: 'Mark the conversation handled without answering (this and earlier mail of that contact to that identity)',
       params: inboxParams,
       responses: { 200: ['the message', markView], 404: ['unknown id'] },
-      handler: ({ params }) => (views.markHandled(require(params.id), Date.now()), marked(params.id)),
+      handler: ({ params }) => (views.markHandled(requireMessage(params.id), Date.now()), marked(params.id)),
     }),
     route({
       method: 'POST', url: '/v1/inbox/:id/reply', scope: 'send', tag: TAG,
@@ -83,7 +83,7 @@ export function inboxRoutes(ctx: ApiContext) {
       params: inboxParams, body: unsubscribeBody,
       responses: { 200: ['the message', markView], 404: ['unknown id'], 409: ['no sender address, or dismissing a confirmed unsubscribe'] },
       handler: ({ params, body }) => {
-        const m = require(params.id);
+        const m = requireMessage(params.id);
         const scope = ctx.config.campaigns.unsubscribeScope;
         const stops = ctx.campaigns?.stops ?? new ContactStops(ctx.db, { unsubscribeScope: scope });
         conflictOn(() => decideUnsubscribe({ db: ctx.db, stops, scope, sendingDomain: sendingDomainOf(identities, m.identity) }, m, body.confirm, Date.now()));
