@@ -29,6 +29,7 @@ const GROUPS: Record<string, Array<() => Promise<Register>>> = {
   shaping: [async () => (await import('./commands/shaping.js')).registerShapingCommands],
   campaign: [async () => (await import('./commands/campaign.js')).registerCampaignCommands],
   contacts: [async () => (await import('./commands/contacts.js')).registerContactsCommands],
+  mailbox: [async () => (await import('./commands/mailbox.js')).registerMailboxCommands],
   inbox: [async () => (await import('./commands/inbox.js')).registerInboxCommands],
 };
 
