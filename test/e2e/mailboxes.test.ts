@@ -3,6 +3,7 @@
 // refused login is recorded, announced once and not retried in a loop.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { apiOf } from '../kit/api.js';
 import { eventually, eventsOf } from '../kit/delivery.js';
 import { startDovecot, type Dovecot } from '../kit/dovecot.js';
 import { FAST_MAILBOXES, foldersOf, imapIdentityStep, mail, mailboxList, statusOf } from '../kit/mailboxes.js';
@@ -59,6 +60,12 @@ describe('mailboxes', () => {
     assert.equal(listed!['state'], 'idle');
     assert.equal(listed!['host'], '127.0.0.1');
     assert.deepEqual(Object.fromEntries((listed!['folders'] as Array<{ folder: string; lastUid: number }>).map((f) => [f.folder, f.lastUid])), { INBOX: 3, Junk: 1 });
+    const r = await (await apiOf(p)).call('GET', '/v1/mailboxes', { as: 'read' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.data[0].identity, 'box');
+    assert.equal(r.body.data[0].address, USER);
+    assert.equal(r.body.data[0].state, 'idle');
+    assert.equal(r.body.data[0].folders.find((f: { folder: string }) => f.folder === 'INBOX').lastUid, 3);
   });
 
   test('without IDLE, INBOX is polled; a restart resumes from the stored cursor (mail that came meanwhile is read once)', async () => {
