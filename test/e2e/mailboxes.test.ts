@@ -3,6 +3,7 @@
 // refused login is recorded, announced once and not retried in a loop.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { apiOf } from '../kit/api.js';
 import { eventually, eventsOf } from '../kit/delivery.js';
 import { startDovecot, type Dovecot } from '../kit/dovecot.js';
 import { FAST_MAILBOXES, foldersOf, imapIdentityStep, mail, mailboxList, statusOf } from '../kit/mailboxes.js';
@@ -59,5 +60,73 @@ describe('mailboxes', () => {
     assert.equal(listed!['state'], 'idle');
     assert.equal(listed!['host'], '127.0.0.1');
     assert.deepEqual(Object.fromEntries((listed!['folders'] as Array<{ folder: string; lastUid: number }>).map((f) => [f.folder, f.lastUid])), { INBOX: 3, Junk: 1 });
+    const r = await (await apiOf(p)).call('GET', '/v1/mailboxes', { as: 'read' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.data[0].identity, 'box');
+    assert.equal(r.body.data[0].address, USER);
+    assert.equal(r.body.data[0].state, 'idle');
+    assert.equal(r.body.data[0].folders.find((f: { folder: string }) => f.folder === 'INBOX').lastUid, 3);
+  });
+
+  test('without IDLE, INBOX is polled; a restart resumes from the stored cursor (mail that came meanwhile is read once)', async () => {
+    const d = await dovecot(false);
+    const p = await petrel(d);
+    await eventually(() => statusOf(p, 'box')?.state === 'polling', () => `state: ${JSON.stringify(statusOf(p, 'box'))}`);
+    await eventually(() => lastUid(p) === 0, () => JSON.stringify(foldersOf(p, 'box')));
+    await d.deliver(USER, mail('polled'));
+    await eventually(() => lastUid(p) === 1, () => JSON.stringify(foldersOf(p, 'box')));
+    await p.stop();
+    const readBefore = readLines(p).length; // the log goes on across the restart
+    await d.deliver(USER, mail('while stopped'));
+    await p.restart();
+    await eventually(() => lastUid(p) === 2, () => JSON.stringify(foldersOf(p, 'box')));
+    await d.deliver(USER, mail('after restart'));
+    await eventually(() => lastUid(p) === 3, () => JSON.stringify(foldersOf(p, 'box')));
+    assert.equal(readLines(p).length - readBefore, 2, 'the restarted server read only the two new messages');
+  });
+
+  test('a changed UIDVALIDITY re-reads nothing already read, and new mail is still read', async () => {
+    const d = await dovecot();
+    const p = await petrel(d);
+    await eventually(() => statusOf(p, 'box')?.state === 'idle' && lastUid(p) === 0, () => JSON.stringify(foldersOf(p, 'box')));
+    await d.deliver(USER, mail('one'));
+    await d.deliver(USER, mail('two'));
+    await eventually(() => lastUid(p) === 2, () => JSON.stringify(foldersOf(p, 'box')));
+    const before = foldersOf(p, 'box')['INBOX']!.uid_validity;
+    await p.stop();
+    const readBefore = readLines(p).length;
+    await d.resetUidValidity(USER);
+    await p.restart();
+    await eventually(() => foldersOf(p, 'box')['INBOX']!.uid_validity !== before, () => JSON.stringify(foldersOf(p, 'box')));
+    assert.equal(readLines(p).length, readBefore, 'nothing old was handled again');
+    assert.match(p.logs, /"event":"mailbox-uidvalidity"/);
+    await d.deliver(USER, mail('three'));
+    await eventually(() => readLines(p).length === readBefore + 1, () => JSON.stringify(foldersOf(p, 'box')));
+    assert.equal(lastUid(p), (await d.messages(USER)).at(-1)!.uid);
+  });
+
+  test('a refused login: auth-failed in mailbox list, one mailbox.failed event, no retry loop; retried after authRetryMinutes', async () => {
+    const d = await dovecot();
+    const p = await petrel(d, { password: 'wrong-password', clock: true, mailboxes: { authRetryMinutes: 60 } });
+    await eventually(() => statusOf(p, 'box')?.state === 'auth-failed', () => `state: ${JSON.stringify(statusOf(p, 'box'))}`);
+    const [listed] = await mailboxList(p);
+    assert.equal(listed!['state'], 'auth-failed');
+    assert.ok(listed!['error'], 'the server\'s reason is shown');
+    assert.ok(listed!['retryAt']);
+    const failures = () => (d.log().match(/auth failed|Authentication failed|password mismatch/gi) ?? []).length;
+    const attempts = () => p.logs.split('\n').filter((l) => l.includes('"event":"mailbox-login-refused"')).length;
+    await eventually(() => attempts() === 1, () => p.logs.slice(-2000));
+    const refusedByDovecot = failures();
+    await new Promise((r) => setTimeout(r, 3000)); // a loop would show in three seconds
+    assert.equal(attempts(), 1, 'no hot retry');
+    assert.equal(failures(), refusedByDovecot, 'Dovecot saw no further login');
+    const failed = eventsOf(p).filter((e) => e.type === 'mailbox.failed');
+    assert.equal(failed.length, 1);
+    assert.equal(JSON.parse(failed[0]!.data!)['identity'], 'box');
+    // The operator fixes the password on the server side: the next retry (an hour on) logs in.
+    d.setPassword(USER, 'wrong-password');
+    await p.advance(61 * 60_000);
+    await eventually(() => statusOf(p, 'box')?.state === 'idle', () => `state: ${JSON.stringify(statusOf(p, 'box'))}`);
+    await eventually(() => eventsOf(p).some((e) => e.type === 'mailbox.recovered'), () => JSON.stringify(eventsOf(p).map((e) => e.type)));
   });
 });
