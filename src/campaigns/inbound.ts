@@ -10,6 +10,7 @@ import type { Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
 import { isAutoReply } from './auto-reply.js';
 import { Cursors } from './cursors.js';
+import { ReplyMatcher } from './reply-match.js';
 import { CampaignStore, type CampaignSend } from './store.js';
 import type { ContactStops } from './stops.js';
 import { tokenOfAddress, type UnsubscribeTokens } from './unsubscribe-token.js';
@@ -33,7 +34,7 @@ export class InboundWatcher {
   private readonly next;
   private readonly last;
   private readonly event;
-  private readonly byContact;
+  private readonly replies: ReplyMatcher;
 
   constructor(private readonly deps: InboundDeps) {
     const { db } = deps;
@@ -43,9 +44,7 @@ export class InboundWatcher {
     this.next = db.prepare(`SELECT rowid, id, envelope, body, body_path AS bodyPath, received_at AS receivedAt FROM messages
       WHERE rowid > ? AND rowid <= ? AND direction = 'inbound' ORDER BY rowid LIMIT ${BATCH}`);
     this.last = db.prepare('SELECT coalesce(max(rowid), 0) FROM messages').pluck();
-    // A reply without threading headers: the contact's newest send from one of the addresses it wrote to.
-    this.byContact = db.prepare(`SELECT s.id FROM campaign_sends s JOIN messages m ON m.id = s.message_id
-      WHERE s.email = ? AND lower(m.sender) = ? ORDER BY s.sent_at DESC LIMIT 1`).pluck();
+    this.replies = new ReplyMatcher(db);
   }
 
   /** Read the inbound mail since the cursor; returns how many messages concerned a campaign. */
@@ -97,16 +96,11 @@ export class InboundWatcher {
   }
 
   private repliedSend(fields: readonly Field[], envelope: Envelope): CampaignSend | null {
-    const ids = ['in-reply-to', 'references'].flatMap((name) => [...field(fields, name).matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!));
-    const threaded = ids.length > 0 ? this.store.sendByHeaderIds(ids) : null;
+    const threaded = this.replies.byThread(field(fields, 'in-reply-to'), field(fields, 'references'));
     if (threaded) return threaded;
     const from = /<([^<>\s]+@[^<>\s]+)>|([^\s<>"]+@[^\s<>"]+)/.exec(field(fields, 'from'));
-    const contact = (from?.[1] ?? from?.[2] ?? envelope.sender).toLowerCase();
-    for (const r of envelope.recipients) {
-      const id = this.byContact.get(contact, r.address.toLowerCase()) as number | undefined;
-      if (id !== undefined) return this.store.sendById(id);
-    }
-    return null;
+    const contact = from?.[1] ?? from?.[2] ?? envelope.sender;
+    return this.replies.bySender(contact, envelope.recipients.map((r) => r.address));
   }
 
   private unsubscribe(token: string, row: Row): boolean {
