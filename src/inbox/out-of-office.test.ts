@@ -67,8 +67,10 @@ describe('returnDate', () => {
     assert.equal(back('ausente até 01/02', day(2026, 12, 20)), '2027-02-02', 'Portuguese: day first');
   });
 
-  it('takes the first stated return when several dates are mentioned', () => {
+  it('prefers a stated return to an "until", then the first stated date', () => {
     assert.equal(back('Back on 14 December. For urgent matters until 18 December contact Bob.'), '2026-12-14');
+    assert.equal(back('Away until 18 December; back in the office on 21 December.'), '2026-12-21');
+    assert.equal(back('Away until 18 December. Bob stands in until 16 December.'), '2026-12-19');
   });
 
   it('reads only the first 20,000 characters of a long text', () => {

@@ -43,18 +43,19 @@ export function fold(text: string): string {
 export function returnDate(text: string, receivedAt: number): number | null {
   const folded = fold(text.slice(0, 20_000));
   const today = Math.floor(receivedAt / DAY) * DAY;
-  const found: Array<{ at: number; index: number }> = [];
+  const found: Array<{ at: number; index: number; kind: CueKind }> = [];
   for (const cue of CUE_RES) {
     for (const m of folded.matchAll(cue.regex)) {
       const start = m.index + m[0].length;
       const day = dateAt(folded.slice(start, start + WINDOW + 40), today, cue.lang);
       if (day === null) continue;
       const back = cue.kind === 'until' ? day + DAY : day;
-      if (back > today && back <= today + MAX_AHEAD_DAYS * DAY) found.push({ at: back, index: m.index });
+      if (back > today && back <= today + MAX_AHEAD_DAYS * DAY) found.push({ at: back, index: m.index, kind: cue.kind });
     }
   }
-  // The first stated date in the text wins ("bis zum 14.12., ab dem 15.12. wieder" agree anyway).
-  return found.sort((a, b) => a.index - b.index)[0]?.at ?? null;
+  // A stated return beats an "until" (the sender knows the day they are back); then the first in the text.
+  const rank = (f: { index: number; kind: CueKind }) => (f.kind === 'back' ? 0 : 1e9) + f.index;
+  return found.sort((a, b) => rank(a) - rank(b))[0]?.at ?? null;
 }
 
 type Parser = (m: RegExpExecArray, today: number, lang: Cue['lang']) => number | null;

@@ -4,7 +4,7 @@
 const SNIPPET_CHARS = 200;
 
 // A line that opens the quoted message, in the languages mail programs write it in.
-const ATTRIBUTION = /^(?:on|am|le|el|em|op|il|den|w dniu)\b.{0,300}?(?:wrote|schrieb|a [ée]crit|escribi[óo]|escreveu|schreef|ha scritto|skrev|napisa[łl]):?\s*$/i;
+const ATTRIBUTION = /^(?:on|am|le|el|em|op|il|den|w dniu)\b.{0,300}?(?:wrote|schrieb|a [ée]crit|escribi[óo]|escreveu|schreef|ha scritto|skrev|napisa[łl])(?:\s*:?|\s.{0,200}:)\s*$/i;
 const SEPARATOR = /^\s*(?:-{2,}\s*(?:original message|urspr[üu]ngliche nachricht|message d'origine|mensaje original|mensagem original|oorspronkelijk bericht|messaggio originale|forwarded message|weitergeleitete nachricht)\s*-{2,}|_{10,})\s*$/i;
 const OUTLOOK_FROM = /^\s*\*?(?:from|von|de|van|da)\s?\*?:/i;
 const OUTLOOK_NEXT = /^\s*\*?(?:sent|date|gesendet|datum|envoy[ée]|date|enviado(?: el)?|verzonden|inviato|data|to|an|[àa]|para|aan|a|subject|betreff|objet|asunto|assunto|onderwerp|oggetto)\s?\*?:/i;
