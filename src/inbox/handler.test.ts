@@ -113,6 +113,9 @@ describe('inboxHandler', () => {
     assert.deepEqual(events('contact.auto_replied').map((e) => [e.messageId, e.data['until'], e.data['paused']]), [[first, '2026-03-21', true]]);
     assert.deepEqual(events('contact.replied'), []);
     assert.deepEqual(inbox().map((m) => [m.kind, m.returnAt]), [['auto_reply', Date.UTC(2026, 2, 21)]]);
+    // The engine picks contacts by next_at; the reason does not hold them back once the day comes.
+    assert.deepEqual(campaigns.due('spring', Date.UTC(2026, 2, 20), 10).map((d) => d.email), ['b@x.test']);
+    assert.deepEqual(campaigns.due('spring', Date.UTC(2026, 2, 21), 10).map((d) => d.email), ['b@x.test', 'a@x.test']);
   });
 
   it('an auto-reply without a date pauses for autoReplyPauseDays; never moves a later step earlier', async () => {
