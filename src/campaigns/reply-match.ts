@@ -36,12 +36,14 @@ export class ReplyMatcher {
     return null;
   }
 
-  /** The contact's newest send from `identity` in the thread `subject` names. */
-  bySubject(contact: string, identity: string, subject: string): CampaignSend | null {
-    const wanted = threadSubject(subject);
-    if (wanted === '') return null;
+  /**
+   * The contact's newest send from `identity` in the thread `subject` names ("Automatic reply: X" and
+   * "Abwesenheitsnotiz: X" name thread X too); with `anyThread`, else its newest send from `identity`.
+   */
+  bySubject(contact: string, identity: string, subject: string, anyThread = false): CampaignSend | null {
+    const wanted = new Set([threadSubject(subject), threadSubject(subject.slice(subject.indexOf(':') + 1))].filter((s) => s !== ''));
     const rows = this.byIdentity.all(contact.toLowerCase(), identity) as Array<{ id: number; subject: string }>;
-    const found = rows.find((r) => threadSubject(r.subject) === wanted);
+    const found = rows.find((r) => wanted.has(threadSubject(r.subject))) ?? (anyThread ? rows[0] : undefined);
     return found ? this.store.sendById(found.id) : null;
   }
 }

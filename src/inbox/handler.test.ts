@@ -126,6 +126,13 @@ describe('inboxHandler', () => {
     assert.equal(contact('b@x.test').nextAt, Date.UTC(2026, 3, 1));
   });
 
+  it('an auto-reply without threading fields is matched by its sender (its subject need not name the thread)', async () => {
+    await handle(reply({ subject: 'Réponse automatique : subject of step 1', body: "Je suis absent jusqu'au 10 mars." }));
+    await handle(reply({ from: 'b@x.test', subject: 'Out of Office', body: 'Back on 12 March.' }));
+    assert.deepEqual(inbox().map((m) => [m.kind, m.email]), [['auto_reply', 'a@x.test'], ['auto_reply', 'b@x.test']]);
+    assert.deepEqual([contact('a@x.test').nextAt, contact('b@x.test').nextAt], [Date.UTC(2026, 2, 11), Date.UTC(2026, 2, 12)]);
+  });
+
   it('reads a real RFC 3834 auto-reply and its stated return', async () => {
     await handle(readFileSync(new URL('rfc3834-01.eml', TESTDATA)));
     const [m] = inbox();

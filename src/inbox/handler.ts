@@ -59,8 +59,8 @@ class InboxReader {
 
   private judge(mail: ArrivedMail, read: ReadMail, at: number) {
     const reportMatch = read.report.kind === 'bounce' || read.report.kind === 'complaint' ? this.reports.match(read.report, null) : null;
-    const send = reportMatch ? this.campaigns.sendByMessage(reportMatch.messageId) : this.repliedSend(mail, read);
     const auto = isAutoReply(read.fields);
+    const send = reportMatch ? this.campaigns.sendByMessage(reportMatch.messageId) : this.repliedSend(mail, read, auto);
     const kind: InboxKind = classify({
       report: read.report.kind, auto, unsubscribe: asksToUnsubscribe(read.newText, read.subject),
       matched: send !== null, threaded: read.inReplyTo.trim() !== '',
@@ -70,9 +70,10 @@ class InboxReader {
     return { kind, send, reportMatch, returnAt };
   }
 
-  private repliedSend(mail: ArrivedMail, read: ReadMail): CampaignSend | null {
+  /** Threading fields, else the sender and the thread's subject; an auto-reply from a contact needs no subject. */
+  private repliedSend(mail: ArrivedMail, read: ReadMail, auto: boolean): CampaignSend | null {
     return this.replies.byThread(read.inReplyTo, read.references)
-      ?? (read.fromAddr ? this.replies.bySubject(read.fromAddr, mail.identity, read.subject) : null);
+      ?? (read.fromAddr ? this.replies.bySubject(read.fromAddr, mail.identity, read.subject, auto) : null);
   }
 }
 
