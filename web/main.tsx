@@ -8,6 +8,7 @@ import { Campaigns } from './pages/campaigns';
 import { Domains } from './pages/domains';
 import { Events } from './pages/events';
 import { Identities } from './pages/identities';
+import { Inbox } from './pages/inbox';
 import { Overview } from './pages/overview';
 import { Pools } from './pages/pools';
 import { Queue } from './pages/queue';
@@ -24,6 +25,7 @@ const NAV: Array<[string, string]> = [
   ['#/identities', 'Identities'],
   ['#/pools', 'Pools'],
   ['#/campaigns', 'Campaigns'],
+  ['#/inbox', 'Inbox'],
   ['#/domains', 'Domains'],
   ['#/suppressions', 'Suppressions'],
   ['#/events', 'Live events'],
@@ -59,6 +61,7 @@ function App() {
   const path = hash.slice(1);
   const trace = /^\/messages\/([^/?]+)/.exec(path);
   const campaign = /^\/campaigns\/([^/?]+)/.exec(path);
+  const inbox = /^\/inbox(?:\/(\d+))?/.exec(path);
   return (
     <div class="shell">
       <header>
@@ -78,6 +81,7 @@ function App() {
           : path.startsWith('/pools') ? <Pools />
           : campaign ? <Campaign key={campaign[1]} name={decodeURIComponent(campaign[1]!)} admin={session.scope === 'admin'} />
           : path.startsWith('/campaigns') ? <Campaigns />
+          : inbox ? <Inbox id={inbox[1] ? Number(inbox[1]) : null} />
           : path.startsWith('/domains') ? <Domains admin={session.scope === 'admin'} />
           : path.startsWith('/suppressions') ? <Suppressions admin={session.scope === 'admin'} />
           : path.startsWith('/events') ? <Events />
