@@ -1,9 +1,9 @@
 // What a message found in a mailbox is: a bounce or complaint (the report parsers say so), an automatic
 // reply, a request to unsubscribe, a reply to our mail, or other mail. Pure: (what was read) → kind.
 import type { ReportKind } from '../bounce/report-types.js';
+import type { InboxKind } from './views.js';
 
-export const INBOX_KINDS = ['reply', 'auto_reply', 'bounce', 'complaint', 'unsubscribe', 'other'] as const;
-export type InboxKind = (typeof INBOX_KINDS)[number];
+export type { InboxKind };
 
 export interface Observed {
   /** What the report parsers made of it. */

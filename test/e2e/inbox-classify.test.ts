@@ -1,7 +1,8 @@
 // What lands in an identity's mailbox acts on its campaign, end to end: a campaign sends through a relay
 // identity (to smtp-sink) whose mailbox is a real Dovecot; a reply appended to that INBOX stops the
 // contact (contact.replied with the snippet), an out-of-office with a return date pauses the contact
-// until that day on the injected clock, and a DSN in the mailbox marks the contact bounced and suppresses.
+// until that day on the injected clock, a DSN in the mailbox marks the contact bounced and suppresses,
+// and a UIDVALIDITY reset acts on nothing twice.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { campaignCli, contactStates, createCampaign, header, importContacts, toContact } from '../kit/campaigns.js';
@@ -96,5 +97,17 @@ describe('mailbox mail acts on campaigns: replies, out-of-office, bounces', () =
     await d.deliver(USER, dsn);
     await eventuallyAsync(async () => (await states())['dead@d.test']?.state === 'bounced', () => 'not bounced');
     assert.equal(suppressionsOf(p, 'dead@d.test')[0]?.reason, 'hard-bounce');
+  });
+
+  test('after a UIDVALIDITY reset nothing read before is acted on again; the mail list shows each once', async () => {
+    await d.resetUidValidity(USER);
+    await d.deliver(USER, [`From: new@n.test`, `To: ${USER}`, 'Subject: A question', 'Message-ID: <new-1@n.test>', '', 'Hello there.', ''].join('\r\n'));
+    const listed = await eventuallyAsync(async () => {
+      const rows = JSON.parse((await p.cli(['inbox', 'list', '--json'])).stdout) as Array<{ kind: string; subject: string }>;
+      return rows.some((r) => r.subject === 'A question') && rows;
+    }, () => 'the new mail was not read');
+    assert.deepEqual(listed.map((r) => r.kind).sort(), ['auto_reply', 'bounce', 'other', 'reply']);
+    assert.equal(eventsOf(p).filter((e) => e.type === 'contact.replied').length, 1);
+    assert.equal(eventsOf(p).filter((e) => e.type === 'bounced').length, 1);
   });
 });
