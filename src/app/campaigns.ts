@@ -49,6 +49,7 @@ export function startCampaigns(deps: CampaignsDeps): RunningCampaigns {
   const engine = new CampaignEngine({
     db, queue: deps.queue, hostname: config.hostname, tokens, log, dataDir: config.dataDir, clock,
     tickMs: config.campaigns.tickMs, batch: config.campaigns.batch, unsubscribeScope: config.campaigns.unsubscribeScope,
+    autoReplyPauseDays: config.mailboxes.autoReplyPauseDays,
     unsubscribe: { baseUrl: () => unsubscribeBaseUrl(config, deps.httpPort()), domain },
     onQueued: deps.wakeDelivery,
   });

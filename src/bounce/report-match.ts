@@ -1,7 +1,9 @@
 // Finds the message and recipients a returned report is about. The tagged return path it was sent to
 // names the message for sure (its MAC was checked at RCPT); without one, our Received id in the
-// returned headers does. A report recipient is matched by address, or, when the message had a single
-// recipient, to that one (forwarded or redacted addresses). Unmatched reports change nothing.
+// returned headers does, or the returned Message-ID of a campaign send (mail sent through a provider's
+// relay has neither when its bounce lands in the mailbox). A report recipient is matched by address,
+// or, when the message had a single recipient, to that one (forwarded or redacted addresses).
+// Unmatched reports change nothing.
 import { labelsOf } from '../events/types.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
@@ -26,6 +28,7 @@ export interface ReportMatch {
 export class ReportMatcher {
   private readonly message;
   private readonly recipients;
+  private readonly byHeaderId;
 
   constructor(db: Db) {
     this.message = db.prepare(`SELECT sender, envelope FROM messages WHERE id = ? AND direction = 'outbound'`);
@@ -35,11 +38,12 @@ export class ReportMatcher {
                ORDER BY a.at DESC LIMIT 1) AS sourceIp
        FROM recipients r WHERE r.message_id = ? ORDER BY r.idx`,
     );
+    this.byHeaderId = db.prepare('SELECT message_id FROM campaign_sends WHERE header_id = ? ORDER BY sent_at DESC').pluck();
   }
 
   /** `taggedId`: the queue id from the return path the report was sent to, if any. */
   match(report: ParsedReport, taggedId: string | null): ReportMatch | null {
-    const candidates = taggedId ? [taggedId] : report.original.petrelIds;
+    const candidates = taggedId ? [taggedId] : [...report.original.petrelIds, ...this.sentAs(report.original.messageId)];
     for (const id of candidates) {
       const row = this.message.get(id) as { sender: string; envelope: string } | undefined;
       if (!row) continue;
@@ -51,6 +55,11 @@ export class ReportMatcher {
       return { messageId: id, sender: row.sender, labels, recipients: [...listed, ...sole] };
     }
     return null;
+  }
+
+  /** Queue ids of the campaign sends whose Message-ID the returned original carries. */
+  private sentAs(headerId: string): string[] {
+    return headerId === '' ? [] : (this.byHeaderId.all(headerId) as string[]);
   }
 }
 

@@ -4,17 +4,12 @@
 // cleared (the mail stays 'stored'). A crash before that transaction means the report is read again.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareEventInsert } from '../events/store.js';
-import type { NewEvent } from '../events/types.js';
-import { domainOf } from '../queue/message-rows.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
-import { addSuppression, SuppressionStore } from '../suppression/store.js';
-import { suppresses } from './classify/index.js';
 import { parseReport } from './report/index.js';
-import { ReportMatcher, type ReportMatch } from './report-match.js';
-import type { ParsedReport, ReportRecipient } from './report-types.js';
+import { ReportMatcher } from './report-match.js';
+import { reportConsequences, ReportRecorder } from './report-record.js';
 import type { ReturnPaths } from './verp.js';
 import { CoalescedRun } from '../util/coalesce.js';
 
@@ -40,20 +35,10 @@ interface Pending {
   bodyPath: string | null;
 }
 
-interface Suppression {
-  address: string;
-  scope: string;
-  reason: 'hard-bounce' | 'complaint' | 'unsubscribe';
-  detail: string;
-  sourceMessage: string;
-  at: number;
-}
-
 export class ReportService {
   private readonly pending;
   private readonly done;
-  private readonly insertEvent;
-  private readonly suppressions;
+  private readonly recorder;
   private readonly matcher;
   private readonly now: () => number;
   private readonly runner = new CoalescedRun(() => this.drain());
@@ -66,8 +51,7 @@ export class ReportService {
        WHERE m.id IN (SELECT DISTINCT message_id FROM recipients WHERE state = 'report' LIMIT ${BATCH})`,
     );
     this.done = db.prepare(`UPDATE recipients SET state = 'stored' WHERE message_id = ? AND state = 'report'`);
-    this.insertEvent = prepareEventInsert(db);
-    this.suppressions = new SuppressionStore(db);
+    this.recorder = new ReportRecorder(db);
     this.matcher = new ReportMatcher(db);
   }
 
@@ -100,10 +84,9 @@ export class ReportService {
       const read = tagged !== null || this.deps.scanMailboxes;
       const report = read ? await parseReport(this.head(row)) : null;
       const match = report && report.kind !== 'other' ? this.matcher.match(report, tagged) : null;
-      const { events, suppressions } = match && report ? this.consequences(report, match, row.messageId) : { events: [], suppressions: [] };
+      const { events, suppressions } = match && report ? reportConsequences(report, match, row.messageId, this.now()) : { events: [], suppressions: [] };
       this.deps.db.transaction(() => {
-        for (const e of events) this.insertEvent(e);
-        for (const s of suppressions) addSuppression(this.suppressions, s);
+        this.recorder.write({ events, suppressions });
         this.done.run(row.messageId);
       })();
       if (report && report.kind !== 'other') {
@@ -127,52 +110,4 @@ export class ReportService {
       closeSync(fd);
     }
   }
-
-  private consequences(report: ParsedReport, match: ReportMatch, reportId: string) {
-    const at = this.now();
-    const sendingDomain = match.sender === '' ? '' : domainOf(match.sender);
-    const events: NewEvent[] = [];
-    const suppressions: Suppression[] = [];
-    for (const { report: r, recipient } of match.recipients) {
-      const type = eventType(report, r);
-      if (type === null) continue;
-      events.push({
-        at,
-        type,
-        messageId: match.messageId,
-        recipient: recipient?.address ?? r.address,
-        sender: match.sender,
-        sendingDomain,
-        sourceIp: recipient?.sourceIp ?? null,
-        mx: r.remoteMta || null,
-        code: r.replyCode ? Number(r.replyCode) : null,
-        enhanced: r.status || null,
-        text: r.diagnostic || null,
-        class: r.class,
-        reason: r.reason,
-        data: { source: 'report', report: reportId, ...(r.action ? { action: r.action } : {}), ...(report.feedbackType ? { feedbackType: report.feedbackType } : {}), ...match.labels },
-      });
-      // Only addresses we actually sent this message to are ever suppressed.
-      const entry = recipient ? suppressionFor(type, r, report) : null;
-      if (entry && recipient) {
-        const scope = entry === 'hard-bounce' ? '' : sendingDomain;
-        const detail = `${r.reason} ${r.status} ${r.diagnostic}`.replace(/\s+/g, ' ').trim().slice(0, 500);
-        suppressions.push({ address: recipient.address, scope, reason: entry, detail, sourceMessage: match.messageId, at });
-      }
-    }
-    return { events, suppressions };
-  }
-}
-
-function eventType(report: ParsedReport, r: ReportRecipient): NewEvent['type'] | null {
-  if (report.kind === 'complaint') return report.feedbackType === 'opt-out' ? 'unsubscribed' : 'complained';
-  if (report.kind !== 'bounce' || r.class === 'success' || r.class === 'auto-reply') return null;
-  return r.action === 'delayed' || r.status.startsWith('4') ? 'deferred' : 'bounced';
-}
-
-function suppressionFor(type: NewEvent['type'], r: ReportRecipient, report: ParsedReport): Suppression['reason'] | null {
-  if (type === 'complained') return 'complaint';
-  if (type === 'unsubscribed') return 'unsubscribe';
-  if (type === 'bounced' && report.kind === 'bounce' && suppresses(r)) return 'hard-bounce';
-  return null;
 }

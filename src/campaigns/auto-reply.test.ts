@@ -41,4 +41,15 @@ describe('isAutoReply', () => {
     assert.equal(auto('Subject: [Out of Office] back Monday\r\n'), true);
     assert.equal(auto(''), false);
   });
+
+  it('knows the out-of-office subjects of the seven mailbox languages', () => {
+    const subjects = ['Autoreply: Hi', 'Automatische Antwort: Hi', 'Absence: Hi', 'Fuera de la oficina: Hi', 'Resposta automática: Hi',
+      'Ausente: Hi', 'Afwezig: Hi', 'Automatisch antwoord: Hi', 'Risposta automatica: Hi', 'Fuori ufficio: Hi'];
+    for (const s of subjects) assert.equal(auto(`Subject: ${s}\r\n`), true, s);
+  });
+
+  it('never takes X-Auto-Response-Suppress alone: Outlook sets it on ordinary mail', () => {
+    assert.equal(auto('Subject: Re: Quick question\r\nX-Auto-Response-Suppress: All\r\nIn-Reply-To: <x@acme.test>\r\n'), false);
+    assert.equal(auto('Subject: Re: Quick question\r\nX-Auto-Response-Suppress: DR, RN, NRN, OOF, AutoReply\r\n'), false);
+  });
 });

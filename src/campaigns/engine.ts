@@ -23,6 +23,8 @@ export interface EngineDeps extends Omit<StepSenderDeps, 'stops'> {
   tickMs: number;
   batch: number;
   unsubscribeScope: 'global' | 'domain';
+  /** An auto-reply without a stated return pauses the contact this many days. */
+  autoReplyPauseDays?: number;
   /** Called after steps were queued (wakes the delivery scheduler). */
   onQueued(): void;
 }
@@ -43,7 +45,7 @@ export class CampaignEngine {
     this.store = new CampaignStore(db);
     this.stops = new ContactStops(db, { unsubscribeScope: deps.unsubscribeScope });
     this.eventStops = new EventStops(db, this.stops);
-    this.inbound = new InboundWatcher({ db, dataDir: deps.dataDir, stops: this.stops, tokens: deps.tokens, log: deps.log });
+    this.inbound = new InboundWatcher({ db, dataDir: deps.dataDir, stops: this.stops, tokens: deps.tokens, log: deps.log, ...(deps.autoReplyPauseDays !== undefined ? { autoReplyPauseDays: deps.autoReplyPauseDays } : {}) });
     this.sender = new StepSender({ ...deps, stops: this.stops });
     this.event = prepareEventInsert(db);
   }

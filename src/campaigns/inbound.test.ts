@@ -76,6 +76,16 @@ describe('InboundWatcher.drain', () => {
     assert.equal(campaigns.sends('spring', 'a@x.test')[0]!.outcome, null);
   });
 
+  it('an automatic reply pauses an active contact until the return its body states (as mail read from a mailbox does)', () => {
+    const b = campaigns.sends('spring', 'b@x.test')[0]!;
+    const due = campaigns.contact('spring', 'b@x.test')!.nextAt!;
+    receive(`From: b@x.test\r\nSubject: Automatic reply: Hi\r\nIn-Reply-To: <${b.headerId}>\r\n\r\nI am back on 20 March.`);
+    assert.equal(watcher().drain(), 1);
+    const c = campaigns.contact('spring', 'b@x.test')!;
+    assert.deepEqual([c.state, c.nextAt, c.reason], ['active', Date.UTC(2026, 2, 20), 'out of office until 2026-03-20']);
+    assert.ok(c.nextAt! > due);
+  });
+
   it('reads raw UTF-8 header fields (RFC 6532): an 8-bit vacation subject is automatic, a reply keeps its subject', () => {
     receive(`From: a@x.test\r\nSubject: 自動返信: Hi\r\nIn-Reply-To: <${headerIdOf(first)}>`);
     receive(`From: b@x.test\r\nSubject: Re: Café à Zürich?\r\nIn-Reply-To: <${campaigns.sends('spring', 'b@x.test')[0]!.headerId}>`);

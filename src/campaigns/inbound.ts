@@ -1,6 +1,7 @@
 // Inbound mail about campaigns: a reply (In-Reply-To/References naming a Message-ID we sent, or mail
 // from a contact to the identity that wrote to it) stops the contact unless it is an automatic reply;
-// mail to unsub+TOKEN@ unsubscribes. Reads inbound messages after its cursor; bounces are not replies.
+// mail to unsub+TOKEN@ unsubscribes. An automatic reply pauses the contact until its stated return (as
+// one read from a mailbox does). Reads inbound messages after its cursor; bounces are not replies.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeWords, field, parseFields, type Field } from '../bounce/report/fields.js';
@@ -8,14 +9,19 @@ import { prepareEventInsert } from '../events/store.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
+import { returnDate } from '../inbox/out-of-office.js';
+import { newText } from '../inbox/text.js';
 import { isAutoReply } from './auto-reply.js';
 import { Cursors } from './cursors.js';
+import { ContactPauses } from './pause.js';
+import { ReplyMatcher } from './reply-match.js';
 import { CampaignStore, type CampaignSend } from './store.js';
 import type { ContactStops } from './stops.js';
 import { tokenOfAddress, type UnsubscribeTokens } from './unsubscribe-token.js';
 
 const HEAD_BYTES = 64 * 1024;
 const BATCH = 100;
+const DAY = 86_400_000;
 
 interface Row { rowid: number; id: string; envelope: string; body: Buffer | null; bodyPath: string | null; receivedAt: number }
 
@@ -25,6 +31,8 @@ export interface InboundDeps {
   stops: ContactStops;
   tokens: UnsubscribeTokens;
   log: Logger;
+  /** An auto-reply without a stated return pauses the contact this many days (mailboxes.autoReplyPauseDays). */
+  autoReplyPauseDays?: number;
 }
 
 export class InboundWatcher {
@@ -33,7 +41,8 @@ export class InboundWatcher {
   private readonly next;
   private readonly last;
   private readonly event;
-  private readonly byContact;
+  private readonly replies: ReplyMatcher;
+  private readonly pauses: ContactPauses;
 
   constructor(private readonly deps: InboundDeps) {
     const { db } = deps;
@@ -43,9 +52,8 @@ export class InboundWatcher {
     this.next = db.prepare(`SELECT rowid, id, envelope, body, body_path AS bodyPath, received_at AS receivedAt FROM messages
       WHERE rowid > ? AND rowid <= ? AND direction = 'inbound' ORDER BY rowid LIMIT ${BATCH}`);
     this.last = db.prepare('SELECT coalesce(max(rowid), 0) FROM messages').pluck();
-    // A reply without threading headers: the contact's newest send from one of the addresses it wrote to.
-    this.byContact = db.prepare(`SELECT s.id FROM campaign_sends s JOIN messages m ON m.id = s.message_id
-      WHERE s.email = ? AND lower(m.sender) = ? ORDER BY s.sent_at DESC LIMIT 1`).pluck();
+    this.replies = new ReplyMatcher(db);
+    this.pauses = new ContactPauses(db);
   }
 
   /** Read the inbound mail since the cursor; returns how many messages concerned a campaign. */
@@ -81,14 +89,18 @@ export class InboundWatcher {
     const token = envelope.recipients.map((r) => tokenOfAddress(r.address)).find((t) => t !== null);
     if (token) return this.unsubscribe(token, row);
     if (envelope.sender === '') return false; // bounces and DSNs belong to the report service
-    const fields = parseFields(this.head(row));
+    const start = this.start(row);
+    const fields = parseFields(headerText(start));
     if (/multipart\/report/i.test(field(fields, 'content-type'))) return false;
     const send = this.repliedSend(fields, envelope);
     if (!send) return false;
     const subject = decodeWords(field(fields, 'subject')).slice(0, 200);
     if (isAutoReply(fields)) {
-      this.event({ at: row.receivedAt, type: 'contact.auto_replied', messageId: send.messageId, recipient: send.email, reason: subject, data: { campaign: send.campaign, step: send.step, reply: row.id } });
-      this.deps.log.info({ event: 'campaign-auto-reply', campaign: send.campaign, contact: send.email, reply: row.id }, 'automatic reply: the sequence goes on');
+      // The body as the first bytes give it (an encoded body only loses its stated date: the default applies).
+      const stated = returnDate(`${subject}\n${newText(bodyText(start))}`, row.receivedAt);
+      const until = stated ?? row.receivedAt + (this.deps.autoReplyPauseDays ?? 3) * DAY;
+      const paused = this.pauses.untilReturn({ send, until, subject, at: row.receivedAt, source: 'reply', reply: row.id });
+      this.deps.log.info({ event: 'campaign-auto-reply', campaign: send.campaign, contact: send.email, reply: row.id, until, paused }, 'automatic reply: the sequence pauses until the return');
       return true;
     }
     const result = this.deps.stops.apply({ send, kind: 'replied', reason: subject || '(no subject)', at: row.receivedAt, source: 'reply' });
@@ -97,16 +109,11 @@ export class InboundWatcher {
   }
 
   private repliedSend(fields: readonly Field[], envelope: Envelope): CampaignSend | null {
-    const ids = ['in-reply-to', 'references'].flatMap((name) => [...field(fields, name).matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!));
-    const threaded = ids.length > 0 ? this.store.sendByHeaderIds(ids) : null;
+    const threaded = this.replies.byThread(field(fields, 'in-reply-to'), field(fields, 'references'));
     if (threaded) return threaded;
     const from = /<([^<>\s]+@[^<>\s]+)>|([^\s<>"]+@[^\s<>"]+)/.exec(field(fields, 'from'));
-    const contact = (from?.[1] ?? from?.[2] ?? envelope.sender).toLowerCase();
-    for (const r of envelope.recipients) {
-      const id = this.byContact.get(contact, r.address.toLowerCase()) as number | undefined;
-      if (id !== undefined) return this.store.sendById(id);
-    }
-    return null;
+    const contact = from?.[1] ?? from?.[2] ?? envelope.sender;
+    return this.replies.bySender(contact, envelope.recipients.map((r) => r.address));
   }
 
   private unsubscribe(token: string, row: Row): boolean {
@@ -117,12 +124,13 @@ export class InboundWatcher {
     return true;
   }
 
-  private head(row: Row): string {
-    if (row.bodyPath === null) return headerText((row.body ?? Buffer.alloc(0)).subarray(0, HEAD_BYTES));
+  /** The message's first bytes: its header block and the start of its body. */
+  private start(row: Row): Buffer {
+    if (row.bodyPath === null) return (row.body ?? Buffer.alloc(0)).subarray(0, HEAD_BYTES);
     const fd = openSync(join(this.deps.dataDir, row.bodyPath), 'r');
     try {
       const buf = Buffer.alloc(HEAD_BYTES);
-      return headerText(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)));
+      return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
     } finally {
       closeSync(fd);
     }
@@ -137,10 +145,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 function headerText(bytes: Buffer): string {
   const end = /\r?\n\r?\n/.exec(bytes.toString('latin1'))?.index ?? bytes.length;
-  const head = bytes.subarray(0, end);
+  return decoded(bytes.subarray(0, end));
+}
+
+/** What follows the header block, as text (undecoded: a plain-text body reads as written). */
+function bodyText(bytes: Buffer): string {
+  const m = /\r?\n\r?\n/.exec(bytes.toString('latin1'));
+  return m ? decoded(bytes.subarray(m.index + m[0].length)) : '';
+}
+
+function decoded(bytes: Buffer): string {
   try {
-    return utf8.decode(head);
+    return utf8.decode(bytes);
   } catch {
-    return head.toString('latin1');
+    return bytes.toString('latin1');
   }
 }

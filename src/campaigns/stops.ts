@@ -20,8 +20,10 @@ export interface StopRequest {
   /** Why, in words (the reply's subject, the bounce's reply, "one-click unsubscribe"). */
   reason: string;
   at: number;
-  /** Where it came from: report, delivery, reply, one-click, mailto. */
+  /** Where it came from: report, delivery, reply, imap, one-click, mailto. */
   source: string;
+  /** A reply's new text, first characters (contact.replied events carry it to webhooks). */
+  snippet?: string;
 }
 
 export interface StopResult {
@@ -61,7 +63,7 @@ export class ContactStops {
     const stopped = stopOn.includes(RULE[kind]) && this.stop(send.campaign, send.email, kind, req.reason, at);
     this.event({
       at, type: EVENT[kind], messageId: send.messageId, recipient: send.email, reason: req.reason.slice(0, 500),
-      data: { campaign: send.campaign, step: send.step, ...(send.variant ? { variant: send.variant } : {}), source: req.source, stopped },
+      data: { campaign: send.campaign, step: send.step, ...(send.variant ? { variant: send.variant } : {}), source: req.source, stopped, ...(req.snippet !== undefined ? { snippet: req.snippet } : {}) },
     });
     const company = kind === 'replied' && stopOn.includes('companyReply') ? this.stopCompany(send, at) : [];
     return { stopped, company };

@@ -1,6 +1,6 @@
 // What stops a sequence, end to end: a one-click unsubscribe with curl (GET only shows the page), a
 // mail to the unsubscribe address, a reply sent with swaks to Petrel's MX (and the company with
-// companyReply), an out-of-office that does not stop it, a 5.1.1 at RCPT. And the DKIM signature of a
+// companyReply), an out-of-office that only pauses it, a 5.1.1 at RCPT. And the DKIM signature of a
 // campaign message, verified by python3-dkim, covers List-Unsubscribe and List-Unsubscribe-Post.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -123,22 +123,27 @@ describe('campaigns: replies, unsubscribes, bounces and auto-replies stop (or do
     assert.match(states['colleague@acme.test']!.reason!, /company replied \(replier@acme\.test\)/);
   });
 
-  test('an out-of-office auto-reply does not stop the sequence', async () => {
+  test('an out-of-office auto-reply does not stop the sequence: it pauses it (no return stated: autoReplyPauseDays)', async () => {
     const id = header(first('ooo@ooo.test'), 'Message-ID')!;
     const r = await swaks(['--server', `127.0.0.1:${p.ports.mx}`, '--from', 'ooo@ooo.test', '--to', 'r1@outreach.test',
-      '--header', 'Subject: Out of Office: back on Monday', '--header', 'Auto-Submitted: auto-replied', '--header', `In-Reply-To: ${id}`, '--body', 'I am away.']);
+      '--header', 'Subject: Out of Office', '--header', 'Auto-Submitted: auto-replied', '--header', `In-Reply-To: ${id}`, '--body', 'I am away.']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const events = await eventuallyAsync(async () => {
       const out = await p.cli(['events', 'list', '--type', 'contact.auto_replied', '--json']);
       return out.stdout.includes('ooo@ooo.test') && out.stdout;
     }, () => 'no contact.auto_replied event');
     assert.match(events, /ooo@ooo\.test/);
-    assert.equal((await contactStates(p, 'stops'))['ooo@ooo.test']!.state, 'active');
+    const ooo = (await contactStates(p, 'stops'))['ooo@ooo.test']!;
+    assert.equal(ooo.state, 'active');
+    assert.match(ooo.reason!, /^out of office until \d{4}-\d\d-\d\d$/);
   });
 
-  test('after the delay, step 2 goes only to contacts that were not stopped', async () => {
+  test('after the delay, step 2 goes only to contacts that were not stopped; the one out of office gets it after its pause', async () => {
     await p.advance(3_600_000 + 1000);
-    await eventually(() => toContact(sink.messages(), 'ooo@ooo.test').length === 2 && toContact(sink.messages(), 'calm@calm.test').length === 2, () => 'step 2 not sent');
+    await eventually(() => toContact(sink.messages(), 'calm@calm.test').length === 2, () => 'step 2 not sent');
+    assert.equal(toContact(sink.messages(), 'ooo@ooo.test').length, 1, 'paused until the return');
+    await p.advance(3 * 86_400_000);
+    await eventually(() => toContact(sink.messages(), 'ooo@ooo.test').length === 2, () => 'step 2 not sent after the pause');
     await new Promise((r) => setTimeout(r, 500));
     for (const stopped of ['unsub@u.test', 'mailto@m.test', 'replier@acme.test', 'colleague@acme.test']) {
       assert.equal(toContact(sink.messages(), stopped).length, 1, `${stopped} got a step after it stopped`);
