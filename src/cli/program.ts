@@ -19,6 +19,7 @@ import { packageVersion } from '../util/version.js';
 import { registerWebhookCommands } from './commands/webhook.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerPoolCommands } from './commands/pool.js';
+import { registerPlacementCommands } from './commands/placement.js';
 import { registerShapingCommands } from './commands/shaping.js';
 import { registerCampaignCommands } from './commands/campaign.js';
 
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerApiKeyCommands(program);
   registerIdentityCommands(program);
   registerPoolCommands(program);
+  registerPlacementCommands(program);
   registerShapingCommands(program);
   registerCampaignCommands(program);
   registerContactsCommands(program);
