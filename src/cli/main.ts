@@ -7,7 +7,7 @@ import { describeError, exitCodeFor, EXIT_OK } from './errors.js';
 /** Run the CLI for `argv` (as in process.argv) and return the exit status. */
 async function runCli(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync([...argv]);
+    await (await buildProgram(argv)).parseAsync([...argv]);
     return EXIT_OK;
   } catch (err) {
     const line = describeError(err);

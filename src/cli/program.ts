@@ -1,29 +1,39 @@
 // Builds the `petrel` command tree with commander: global --config/--data-dir, one module per group.
 // Usage errors surface as CommanderError (exitOverride) so the caller decides the exit status.
 import { Command } from 'commander';
-import { registerApiKeyCommands } from './commands/apikey.js';
-import { registerBounceCommands } from './commands/bounce.js';
-import { registerContactsCommands } from './commands/contacts.js';
-import { registerDomainCheck } from './commands/check.js';
-import { registerDkimCommands } from './commands/dkim.js';
-import { registerDomainCommands } from './commands/domain.js';
-import { registerEventsCommands } from './commands/events.js';
-import { registerInitCommand } from './commands/init.js';
-import { registerQueueCommands } from './commands/queue.js';
-import { registerSendCommand } from './commands/send.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerStatsCommand } from './commands/stats.js';
-import { registerSuppressCommands } from './commands/suppress.js';
-import { registerUserCommands } from './commands/user.js';
 import { packageVersion } from '../util/version.js';
-import { registerWebhookCommands } from './commands/webhook.js';
-import { registerIdentityCommands } from './commands/identity.js';
-import { registerPoolCommands } from './commands/pool.js';
-import { registerPlacementCommands } from './commands/placement.js';
-import { registerShapingCommands } from './commands/shaping.js';
-import { registerCampaignCommands } from './commands/campaign.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The command groups and the modules that register them, in help order. Only the group named on the
+ * command line is imported (a CLI run loads a fraction of the program: tests spawn it hundreds of
+ * times); help, an unknown command or none at all loads every group.
+ */
+const GROUPS: Record<string, Array<() => Promise<Register>>> = {
+  serve: [async () => (await import('./commands/serve.js')).registerServeCommand],
+  init: [async () => (await import('./commands/init.js')).registerInitCommand],
+  user: [async () => (await import('./commands/user.js')).registerUserCommands],
+  domain: [async () => (await import('./commands/domain.js')).registerDomainCommands, async () => (await import('./commands/check.js')).registerDomainCheck],
+  dkim: [async () => (await import('./commands/dkim.js')).registerDkimCommands],
+  queue: [async () => (await import('./commands/queue.js')).registerQueueCommands],
+  send: [async () => (await import('./commands/send.js')).registerSendCommand],
+  bounce: [async () => (await import('./commands/bounce.js')).registerBounceCommands],
+  suppress: [async () => (await import('./commands/suppress.js')).registerSuppressCommands],
+  events: [async () => (await import('./commands/events.js')).registerEventsCommands],
+  stats: [async () => (await import('./commands/stats.js')).registerStatsCommand],
+  webhook: [async () => (await import('./commands/webhook.js')).registerWebhookCommands],
+  apikey: [async () => (await import('./commands/apikey.js')).registerApiKeyCommands],
+  identity: [async () => (await import('./commands/identity.js')).registerIdentityCommands],
+  pool: [async () => (await import('./commands/pool.js')).registerPoolCommands],
+  placement: [async () => (await import('./commands/placement.js')).registerPlacementCommands],
+  shaping: [async () => (await import('./commands/shaping.js')).registerShapingCommands],
+  campaign: [async () => (await import('./commands/campaign.js')).registerCampaignCommands],
+  contacts: [async () => (await import('./commands/contacts.js')).registerContactsCommands],
+};
+
+/** The program for `argv` (as in process.argv): the named group's commands, or all of them. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('petrel')
     .description('Petrel: a self-hosted email platform')
     .version(packageVersion())
@@ -33,25 +43,18 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`petrel: ${text.replace(/^error: /, '')}`) })
     // Subcommands inherit these two settings, so they must come before the commands are added.
     .exitOverride();
-  registerServeCommand(program);
-  registerInitCommand(program);
-  registerUserCommands(program);
-  registerDomainCommands(program);
-  registerDkimCommands(program);
-  registerDomainCheck(program);
-  registerQueueCommands(program);
-  registerSendCommand(program);
-  registerBounceCommands(program);
-  registerSuppressCommands(program);
-  registerEventsCommands(program);
-  registerStatsCommand(program);
-  registerWebhookCommands(program);
-  registerApiKeyCommands(program);
-  registerIdentityCommands(program);
-  registerPoolCommands(program);
-  registerPlacementCommands(program);
-  registerShapingCommands(program);
-  registerCampaignCommands(program);
-  registerContactsCommands(program);
+  const group = commandName(argv.slice(2));
+  const loaders = group !== undefined && Object.hasOwn(GROUPS, group) ? GROUPS[group]! : Object.values(GROUPS).flat();
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
   return program;
+}
+
+/** The first word that is not a global option or its value. */
+function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--config' || arg === '--data-dir') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
 }
