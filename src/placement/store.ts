@@ -79,9 +79,11 @@ export class PlacementStore {
     return (this.db.prepare(`SELECT ${TEST_COLUMNS} FROM placement_tests WHERE id = ?`).get(id) as PlacementTest | undefined) ?? null;
   }
 
-  /** Tests, newest first. */
-  list(limit = 100): PlacementTest[] {
-    return this.db.prepare(`SELECT ${TEST_COLUMNS} FROM placement_tests ORDER BY started_at DESC, id DESC LIMIT ?`).all(limit) as PlacementTest[];
+  /** Tests, newest first; `before` (startedAt, id) continues after that test. */
+  list(limit = 100, before: readonly [number, string] | null = null): PlacementTest[] {
+    const where = before ? 'WHERE (started_at, id) < (?, ?)' : '';
+    return this.db.prepare(`SELECT ${TEST_COLUMNS} FROM placement_tests ${where} ORDER BY started_at DESC, id DESC LIMIT ?`)
+      .all(...(before ?? []), limit) as PlacementTest[];
   }
 
   results(testId: string): SeedResult[] {

@@ -8,6 +8,7 @@ import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { identityRoutes } from './identities.js';
 import { messageRoutes } from './messages.js';
+import { placementRoutes } from './placement.js';
 import { poolRoutes } from './pools.js';
 import { queueRoutes } from './queue.js';
 import { sessionRoutes } from './session.js';
@@ -21,6 +22,6 @@ export function allRoutes(ctx: ApiContext): RouteSpec[] {
   return [
     ...healthRoutes(ctx), ...sessionRoutes(ctx), ...messageRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx), ...statsRoutes(ctx),
     ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx), ...identityRoutes(ctx), ...identityTestRoutes(ctx), ...poolRoutes(ctx), ...shapingRoutes(ctx),
-    ...contactRoutes(ctx), ...campaignRoutes(ctx),
+    ...contactRoutes(ctx), ...campaignRoutes(ctx), ...placementRoutes(ctx),
   ];
 }
