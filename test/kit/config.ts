@@ -39,6 +39,8 @@ export interface ConfigOverrides {
   checks?: Record<string, unknown>;
   /** The campaign engine; it ticks every 100 ms in tests unless a test says otherwise. */
   campaigns?: Record<string, unknown>;
+  /** The IMAP watcher of identities' mailboxes. */
+  mailboxes?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -98,6 +100,7 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     ...(o.shaping ? { shaping: o.shaping } : {}),
     ...(o.checks ? { checks: o.checks } : {}),
     campaigns: { tickMs: 100, ...o.campaigns },
+    ...(o.mailboxes ? { mailboxes: o.mailboxes } : {}),
   };
 }
 
