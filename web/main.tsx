@@ -9,6 +9,7 @@ import { Domains } from './pages/domains';
 import { Events } from './pages/events';
 import { Identities } from './pages/identities';
 import { Overview } from './pages/overview';
+import { Placement } from './pages/placement';
 import { Pools } from './pages/pools';
 import { Queue } from './pages/queue';
 import { SignIn } from './pages/sign-in';
@@ -24,6 +25,7 @@ const NAV: Array<[string, string]> = [
   ['#/identities', 'Identities'],
   ['#/pools', 'Pools'],
   ['#/campaigns', 'Campaigns'],
+  ['#/placement', 'Placement'],
   ['#/domains', 'Domains'],
   ['#/suppressions', 'Suppressions'],
   ['#/events', 'Live events'],
@@ -59,6 +61,7 @@ function App() {
   const path = hash.slice(1);
   const trace = /^\/messages\/([^/?]+)/.exec(path);
   const campaign = /^\/campaigns\/([^/?]+)/.exec(path);
+  const placement = /^\/placement(?:\/([^/?]+))?/.exec(path);
   return (
     <div class="shell">
       <header>
@@ -78,6 +81,7 @@ function App() {
           : path.startsWith('/pools') ? <Pools />
           : campaign ? <Campaign key={campaign[1]} name={decodeURIComponent(campaign[1]!)} admin={session.scope === 'admin'} />
           : path.startsWith('/campaigns') ? <Campaigns />
+          : placement ? <Placement id={placement[1] ? decodeURIComponent(placement[1]) : undefined} />
           : path.startsWith('/domains') ? <Domains admin={session.scope === 'admin'} />
           : path.startsWith('/suppressions') ? <Suppressions admin={session.scope === 'admin'} />
           : path.startsWith('/events') ? <Events />
