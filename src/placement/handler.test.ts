@@ -16,8 +16,9 @@ import type { MailDeps } from '../mailboxes/deps.js';
 import type { ArrivedMail, MailboxActions } from '../mailboxes/types.js';
 import type { QueueWriter } from '../queue/writer.js';
 import { openDatabase, type Db } from '../store/db.js';
+import { createCampaign } from '../campaigns/testkit.js';
 import { placementHandler } from './handler.js';
-import { finishPlacementTest, startPlacementTest, type SeedMessage } from './run.js';
+import { contentOf, finishPlacementTest, startPlacementTest, type SeedMessage } from './run.js';
 import { PlacementStore } from './store.js';
 
 const NOW = 1_800_000_000_000;
@@ -113,5 +114,15 @@ describe('placement handler', () => {
     await assert.rejects(startPlacementTest(db, { identity: 'ana', seeds: 'dry' }, never, NOW), /pool dry has no identity with IMAP/);
     await assert.rejects(startPlacementTest(db, { identity: 'ana', seeds: 'seeds', campaign: 'nope' }, never, NOW), /campaign nope/);
     assert.deepEqual(new PlacementStore(db).list(), []);
+  }));
+  it('renders a campaign step for each seed, a follow-up in the thread of step 1', () => withDb(async (db) => {
+    setup(db);
+    createCampaign(db, { pool: 'seeds', fromName: 'Ana from Outreach' });
+    const seed = { seed: 'gmail1', address: 'gmail1@seeds.test' };
+    const one = contentOf(db, { identity: 'ana', seeds: 'seeds', campaign: 'spring' }, seed, 'pt-1');
+    assert.deepEqual([one.fromName, one.subject, one.text.trim()], ['Ana from Outreach', 'Hi there', 'Hello.']);
+    const two = contentOf(db, { identity: 'ana', seeds: 'seeds', campaign: 'spring', step: 2 }, seed, 'pt-1');
+    assert.deepEqual([two.subject, two.text.trim()], ['Re: Hi there', 'Following up.']);
+    assert.throws(() => contentOf(db, { identity: 'ana', seeds: 'seeds', campaign: 'spring', step: 3 }, seed, 'pt-1'), /--step 3: campaign spring has steps 1 to 2/);
   }));
 });
