@@ -86,6 +86,11 @@ describe('placement tests: inbox, spam and missing at seed mailboxes', () => {
     const list = await api.call('GET', '/v1/placement', { as: 'read' });
     assert.equal(list.body.data[0].id, report.id);
 
+    const listed = await cliOk(p, ['placement', 'list']);
+    assert.match(listed, new RegExp(`^${report.id} .* ana +seeds +finished +1 of 3 in the inbox, 1 in spam, 1 missing$`, 'm'));
+    const shown = await cliOk(p, ['placement', 'show', report.id]);
+    assert.match(shown, /^outlook1 +outlook1@seeds\.test +spam +Junk +softfail +none +fail$/m);
+
     const db = new Database(join(p.dataDir, 'petrel.db'), { readonly: true });
     try {
       assert.equal(db.prepare('SELECT count(*) FROM inbox_messages').pluck().get(), 0, 'placement copies stay out of the unified inbox');
