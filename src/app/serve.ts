@@ -30,6 +30,7 @@ import { checkWebhookSecrets } from '../webhooks/config-endpoints.js';
 import { startWebhooks } from '../webhooks/service.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startCampaigns, type RunningCampaigns } from './campaigns.js';
+import { startMailboxes, type RunningMailboxSide } from './mailboxes.js';
 
 export interface RunningServer {
   listeners: SmtpListener[];
@@ -92,9 +93,14 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   let mtaSts: HttpsServer | null = null;
   let http: RunningHttp | null = null;
   campaigns = startCampaigns({ config, db, queue, secretKey, log, isLocalDomain: (d) => directory.isLocalDomain(d), wakeDelivery: () => delivery.scheduler.wake(), httpPort: () => http?.port ?? null });
+  const mailboxes: RunningMailboxSide = startMailboxes({
+    db, config, log, clock: processClock(), secretKey, queue,
+    wakeDelivery: () => delivery.scheduler.wake(), wakeCampaigns: () => campaigns?.wake(),
+  });
   const close = async () => {
     if (http) await http.close();
     if (mtaSts) await new Promise((resolve) => mtaSts!.close(resolve));
+    await mailboxes.stop();
     await webhooks.stop();
     await reports.stop();
     await campaigns?.stop();
@@ -111,6 +117,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
         wakeDelivery: () => {
           delivery.gate.invalidate(); // an identity or shaping change is seen by the next job, not a second later
           delivery.scheduler.wake();
+          mailboxes.wake(); // an identity's IMAP side may have changed
         },
         ready: () => listeners.every((l) => l.port > 0), campaigns: campaigns.api };
       http = await startHttp(ctx, metrics);

@@ -30,6 +30,8 @@ const GROUPS: Record<string, Array<() => Promise<Register>>> = {
   shaping: [async () => (await import('./commands/shaping.js')).registerShapingCommands],
   campaign: [async () => (await import('./commands/campaign.js')).registerCampaignCommands],
   contacts: [async () => (await import('./commands/contacts.js')).registerContactsCommands],
+  mailbox: [async () => (await import('./commands/mailbox.js')).registerMailboxCommands],
+  warmup: [async () => (await import('./commands/warmup.js')).registerWarmupCommands],
 };
 
 /** The program for `argv` (as in process.argv): the named group's commands, or all of them. */

@@ -7,6 +7,7 @@ import { EVENT_TYPES } from '../events/types.js';
 import { sendingSchema, shapingSchema } from './schema-sending.js';
 import { campaignsSchema } from './schema-campaigns.js';
 import { mailboxesSchema } from './schema-mailboxes.js';
+import { warmupNetworkSchema } from './schema-warmup-network.js';
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*$/i;
 
@@ -374,6 +375,7 @@ export const configSchema = z.strictObject({
   shaping: shapingSchema.prefault({}),
   campaigns: campaignsSchema.prefault({}),
   mailboxes: mailboxesSchema.prefault({}),
+  warmupNetwork: warmupNetworkSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

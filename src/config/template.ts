@@ -223,6 +223,32 @@ campaigns:
   # unsubscribeDomain: mail.example.com   # mailto:unsub+TOKEN@DOMAIN (default: hostname); its MX must be Petrel
   unsubscribeScope: global    # an unsubscribe suppresses for every sending domain (or: domain)
 
+# Mailboxes over IMAP (docs/mailboxes.md): identities added with --imap are watched for replies,
+# auto-replies, bounces, warm-up and placement mail.
+mailboxes:
+  enabled: true
+  idle: true                  # IDLE where the server offers it; otherwise poll
+  pollSeconds: 60             # without IDLE: look for new mail this often
+  junkCheckSeconds: 300       # the Junk folder is checked (STATUS) this often
+  connectConcurrency: 8       # logins at once
+  maxMessageBytes: 1048576    # a larger message is read up to this
+  reconnectMinSeconds: 5      # a broken connection is retried after 5 s, doubling...
+  reconnectMaxSeconds: 900    # ...up to 15 min
+  authRetryMinutes: 60        # a refused login is retried after this (or when the identity changes)
+  autoReplyPauseDays: 3       # an auto-reply without a return date pauses the contact this long
+
+# Warm-up among own mailboxes (docs/warmup-network.md): identities added with --warmup-network.
+warmupNetwork:
+  enabled: true
+  tickSeconds: 60             # look for due warm-up sends this often
+  rampShare: 0.5              # while ramping: this share of the day's ramp is warm-up mail
+  maintenancePerDay: 5        # after the ramp (or without one): warm-up mail per day
+  replyShare: 0.3             # share of received warm-up mail answered in thread
+  flagShare: 0.2              # share marked \\Flagged (all are marked \\Seen)
+  minInboxRate: 0.8           # 7-day inbox rate below this holds the ramp for the day...
+  minPlacements: 10           # ...once this many warm-up messages were placed in 7 days
+  header: X-Petrel-Warmup     # the tag header (visible to anyone reading the headers)
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;

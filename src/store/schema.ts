@@ -425,4 +425,15 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (test_id, seed)
   );
   `,
+  // Mailboxes: what was handled per folder, by Message-ID (or a digest of the message), so a folder whose
+  // UIDVALIDITY changed is re-read only since its last date, without handling the same message twice.
+  `
+  CREATE TABLE mailbox_seen (
+    identity TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    key TEXT NOT NULL,                -- <Message-ID> or sha256:<digest of the message as read>
+    date INTEGER NOT NULL,            -- its internal date (rows older than the folder's last_date - 2 days are pruned)
+    PRIMARY KEY (identity, folder, key)
+  );
+  `,
 ];

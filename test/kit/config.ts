@@ -39,7 +39,7 @@ export interface ConfigOverrides {
   checks?: Record<string, unknown>;
   /** The campaign engine; it ticks every 100 ms in tests unless a test says otherwise. */
   campaigns?: Record<string, unknown>;
-  /** The IMAP watcher of identities' mailboxes. */
+  /** The mailbox watcher (IMAP side of identities). */
   mailboxes?: Record<string, unknown>;
 }
 
