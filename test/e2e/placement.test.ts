@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { apiOf, type Api } from '../kit/api.js';
+import { eventually } from '../kit/delivery.js';
 import { startDovecot, type Dovecot } from '../kit/dovecot.js';
+import { FAST_MAILBOXES, foldersOf } from '../kit/mailboxes.js';
 import { cliOk, relayIdentity } from '../kit/identities.js';
 import { startPetrel, STANDARD_SETUP, type Petrel } from '../kit/petrel.js';
 import { freePorts } from '../kit/ports.js';
@@ -40,7 +42,7 @@ describe('placement tests: inbox, spam and missing at seed mailboxes', () => {
     p = await startPetrel({
       delivery: { enabled: true, pollIntervalMs: 100, mtaSts: { enabled: false } },
       sending: { jitter: 0 },
-      mailboxes: { idle: false, pollSeconds: 1, junkCheckSeconds: 1, reconnectMinSeconds: 0.2 },
+      mailboxes: FAST_MAILBOXES,
       setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test', '--sending'] }],
     });
     api = await apiOf(p);
@@ -50,6 +52,8 @@ describe('placement tests: inbox, spam and missing at seed mailboxes', () => {
         '--relay-tls', 'none', '--relay-password-stdin', '--imap-host', dovecot.host, '--imap-port', String(dovecot.port), '--imap-tls', 'none'], `${PASSWORD}\n`);
     }
     await cliOk(p, ['pool', 'add', 'seeds', ...SEEDS.flatMap((s) => ['--identity', s])]);
+    // The watcher reads what arrives after it first opened a folder: wait until every seed's INBOX and Junk are open.
+    await eventually(() => SEEDS.every((s) => foldersOf(p, s)['INBOX'] && foldersOf(p, s)['Junk']), () => JSON.stringify(SEEDS.map((s) => foldersOf(p, s))), 60_000);
   });
   after(async () => {
     await p?.dispose();
