@@ -70,6 +70,7 @@ export function Placement({ id }: { id?: string | undefined }) {
       {error && <p class="error">{error}</p>}
       {id && <Detail key={id} id={id} />}
       {rows?.length === 0 && <p class="muted">No placement tests yet: <code>petrel placement test --identity NAME --seeds POOL</code>.</p>}
+      {rows && rows.length > 0 && id && <h3>History</h3>}
       {rows && rows.length > 0 && (
         <table class="card">
           <thead><tr><th>Test</th><th>Identity</th><th>Seeds</th><th>State</th><th>Placement</th><th>Started</th></tr></thead>
