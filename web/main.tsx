@@ -8,6 +8,7 @@ import { Campaigns } from './pages/campaigns';
 import { Domains } from './pages/domains';
 import { Events } from './pages/events';
 import { Identities } from './pages/identities';
+import { Inbox } from './pages/inbox';
 import { Overview } from './pages/overview';
 import { Placement } from './pages/placement';
 import { Pools } from './pages/pools';
@@ -25,6 +26,7 @@ const NAV: Array<[string, string]> = [
   ['#/identities', 'Identities'],
   ['#/pools', 'Pools'],
   ['#/campaigns', 'Campaigns'],
+  ['#/inbox', 'Inbox'],
   ['#/placement', 'Placement'],
   ['#/domains', 'Domains'],
   ['#/suppressions', 'Suppressions'],
@@ -61,6 +63,7 @@ function App() {
   const path = hash.slice(1);
   const trace = /^\/messages\/([^/?]+)/.exec(path);
   const campaign = /^\/campaigns\/([^/?]+)/.exec(path);
+  const inbox = /^\/inbox(?:\/(\d+))?/.exec(path);
   const placement = /^\/placement(?:\/([^/?]+))?/.exec(path);
   return (
     <div class="shell">
@@ -81,6 +84,7 @@ function App() {
           : path.startsWith('/pools') ? <Pools />
           : campaign ? <Campaign key={campaign[1]} name={decodeURIComponent(campaign[1]!)} admin={session.scope === 'admin'} />
           : path.startsWith('/campaigns') ? <Campaigns />
+          : inbox ? <Inbox id={inbox[1] ? Number(inbox[1]) : null} />
           : placement ? <Placement id={placement[1] ? decodeURIComponent(placement[1]) : undefined} />
           : path.startsWith('/domains') ? <Domains admin={session.scope === 'admin'} />
           : path.startsWith('/suppressions') ? <Suppressions admin={session.scope === 'admin'} />

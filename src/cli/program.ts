@@ -32,6 +32,7 @@ const GROUPS: Record<string, Array<() => Promise<Register>>> = {
   contacts: [async () => (await import('./commands/contacts.js')).registerContactsCommands],
   mailbox: [async () => (await import('./commands/mailbox.js')).registerMailboxCommands],
   warmup: [async () => (await import('./commands/warmup.js')).registerWarmupCommands],
+  inbox: [async () => (await import('./commands/inbox.js')).registerInboxCommands],
 };
 
 /** The program for `argv` (as in process.argv): the named group's commands, or all of them. */

@@ -5,6 +5,9 @@ import { fixFor, providerOf, type ProbeStepName } from './probe-fixes.js';
 
 export type { ProbeStepName } from './probe-fixes.js';
 
+/** The IMAP login check's steps (imap-probe.ts), reported after the relay's. */
+export type ImapStepName = 'imap-connect' | 'imap-login' | 'imap-folders' | 'imap-logout';
+
 /** The relay to probe, as an identity names it. */
 export interface ProbeTarget {
   host: string; // a name or an IP literal
@@ -22,7 +25,7 @@ export interface ProbeTarget {
 
 /** One step: its reply lines (S) and local events (info), and a fix when it failed. */
 export interface ProbeStep {
-  step: ProbeStepName;
+  step: ProbeStepName | ImapStepName;
   ok: boolean;
   replies: string[];
   fix?: string;
@@ -101,7 +104,7 @@ export function buildReport(target: ProbeTarget, resolve: ProbeStep, client: rea
   for (const s of steps) {
     if (s.ok) continue;
     const detail = failure && s.step !== 'resolve' && s.step !== 'quit' ? failure.text : (s.replies.at(-1) ?? '');
-    s.fix = fixFor({ ...base, step: s.step, reply: lastRefusal(s.replies), detail });
+    s.fix = fixFor({ ...base, step: s.step as ProbeStepName, reply: lastRefusal(s.replies), detail });
   }
   const resolved: TranscriptEntry[] = resolve.replies.map((text) => ({ dir: 'info', text }));
   return { ok: steps.every((s) => s.ok), steps, transcript: [...resolved, ...client] };
@@ -153,4 +156,9 @@ function summary(s: ProbeStep): string {
   while (first > 0 && replies[first - 1]!.startsWith(`${replies[first]!.slice(0, 3)}-`)) first--;
   const shown = first >= 0 ? [`${replies[first]}${first < replies.length - 1 ? ' ...' : ''}`] : [];
   return [...shown, ...events].join('; ');
+}
+
+/** The relay's and the mailbox's reports as one (identity test checks both when there are both). */
+export function combineReports(reports: readonly ProbeReport[]): ProbeReport {
+  return { ok: reports.every((r) => r.ok), steps: reports.flatMap((r) => r.steps), transcript: reports.flatMap((r) => r.transcript) };
 }

@@ -1,4 +1,4 @@
-// The identities table and its secrets: add, read, list, pause/resume and remove identities. Relay
+// The identities table and its secrets: add, read, list, update, pause/resume and remove identities. Relay
 // passwords and OAuth tokens are sealed with the data dir's secret key. Bad input throws StoreError.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.js';
@@ -58,6 +58,32 @@ export class IdentityStore {
       imap: identity.imap ? JSON.stringify(identity.imap) : null, warmupNetwork: identity.warmupNetwork ? 1 : 0,
     });
     return this.get(identity.name)!;
+  }
+
+  /**
+   * Replace an identity's settings (identity set); `secret` replaces the whole sealed secret when given.
+   * A warm-up ramp newly given starts today; false when the identity does not exist.
+   */
+  update(name: string, identity: NewIdentity, now: number, secret?: IdentitySecret): boolean {
+    const current = this.get(name);
+    if (!current) return false;
+    const from = identity.from.toLowerCase();
+    const sealed = secret === undefined ? undefined : Object.keys(secret).length > 0 ? this.seal(name, secret) : null;
+    const warmupStart = identity.warmup ? current.warmupStart ?? dayKey(now, identity.timeZone) : null;
+    this.db.prepare(
+      `UPDATE identities SET from_addr = @from, domain = @domain, via = @via, preset = @preset, relay = @relay, source = @source,
+         daily_cap = @dailyCap, hourly_cap = @hourlyCap, min_gap_ms = @minGapMs, hard_caps = @hardCaps, warmup = @warmup,
+         warmup_start = @warmupStart, time_zone = @timeZone, imap = @imap, warmup_network = @warmupNetwork, changed_at = @now
+         ${sealed === undefined ? '' : ', secret = @secret'} WHERE name = @name`,
+    ).run({
+      name, from, domain: from.slice(from.lastIndexOf('@') + 1), via: identity.via, preset: identity.preset ?? null,
+      relay: identity.relay ? JSON.stringify(identity.relay) : null, source: identity.source ?? null,
+      dailyCap: identity.dailyCap ?? null, hourlyCap: identity.hourlyCap ?? null, minGapMs: identity.minGapMs,
+      hardCaps: JSON.stringify(identity.hardCaps), warmup: identity.warmup ? JSON.stringify(identity.warmup) : null, warmupStart,
+      timeZone: identity.timeZone, imap: identity.imap ? JSON.stringify(identity.imap) : null, warmupNetwork: identity.warmupNetwork ? 1 : 0, now,
+      ...(sealed === undefined ? {} : { secret: sealed }),
+    });
+    return true;
   }
 
   get(name: string): Identity | null {

@@ -1,6 +1,7 @@
 // What operators see of an identity (CLI `identity list|show`, the API, the dashboard): its settings
 // without secrets, today's sends against today's cap, warm-up day, 24-hour rates, state and reason,
-// and the shaping actions that concern it with the replies that triggered them. Read-only.
+// the shaping actions that concern it with the replies that triggered them, and its mailbox (IMAP
+// settings and the watcher's connection state). Read-only.
 import type { Db } from '../store/db.js';
 import { ShapingActionStore, sourceKeyOf, type ShapingAction } from '../pacing/actions.js';
 import { formatRamp, rampCap } from '../pacing/warmup.js';
@@ -47,7 +48,20 @@ export interface IdentityView {
   suspendedUntil: string | null;
   last24h: RollingFigures;
   actions: ActionView[];
+  /** Its mailbox over IMAP (never the password); null: none. */
+  imap: { host: string; port: number; tls: string; user: string; verify: boolean; auth: 'password' | 'xoauth2' } | null;
+  warmupNetwork: boolean;
+  /** The mailbox watcher's connection state (mailbox_status); null: not watched yet. */
+  mailbox: MailboxStateView | null;
   createdAt: string;
+}
+
+export interface MailboxStateView {
+  state: string;
+  error: string | null;
+  since: string;
+  retryAt: string | null;
+  checkedAt: string | null;
 }
 
 /** Views of identities as of `now`. */
@@ -55,6 +69,7 @@ export function identityViews(db: Db, identities: readonly Identity[], now: numb
   const figures = new IdentityFigures(db);
   const actions = new ShapingActionStore(db);
   const holds = db.prepare('SELECT day FROM warmup_holds WHERE identity = ?').pluck();
+  const mailbox = db.prepare('SELECT state, error, since, retry_at, checked_at FROM mailbox_status WHERE identity = ?');
   return identities.map((identity) => {
     const limits = effectiveLimits(identity, holds.all(identity.name) as string[], now);
     const recent = actions.recentFor(identity.name, [`source:${sourceKeyOf(identity)}`]);
@@ -70,9 +85,24 @@ export function identityViews(db: Db, identities: readonly Identity[], now: numb
       source: identity.source ?? null, dailyCap: identity.dailyCap ?? null, hourlyCap: identity.hourlyCap ?? null, minGapSeconds: identity.minGapMs / 1000,
       warmup: identity.warmup ? formatRamp(identity.warmup) : null, warmupCurve: curve(identity), timeZone: identity.timeZone, hardCaps: identity.hardCaps,
       pausedBy: identity.state === 'paused' ? identity.pausedBy ?? null : null, suspendedUntil: suspension ? new Date(suspension.endsAt).toISOString() : null,
-      last24h, actions: recent.map((a) => actionView(a, now)), createdAt: new Date(identity.createdAt).toISOString(),
+      last24h, actions: recent.map((a) => actionView(a, now)), imap: identity.imap ? { ...identity.imap } : null,
+      warmupNetwork: identity.warmupNetwork === true, mailbox: identity.imap ? mailboxView(mailbox.get(identity.name) as StatusRow | undefined) : null, createdAt: new Date(identity.createdAt).toISOString(),
     };
   });
+}
+
+interface StatusRow {
+  state: string;
+  error: string | null;
+  since: number;
+  retry_at: number | null;
+  checked_at: number | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function mailboxView(r: StatusRow | undefined): MailboxStateView | null {
+  return r ? { state: r.state, error: r.error, since: new Date(r.since).toISOString(), retryAt: iso(r.retry_at), checkedAt: iso(r.checked_at) } : null;
 }
 
 function actionView(a: ShapingAction & { clearedAt: number | null }, now: number): ActionView {

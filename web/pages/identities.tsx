@@ -1,5 +1,6 @@
 // Sending identities (GET /v1/identities): state and reason, today's sends against today's cap, the
-// warm-up curve, 24-hour rates, recent shaping actions with their replies, and Pause / Resume (admin).
+// warm-up curve, 24-hour rates, recent shaping actions with their replies, the IMAP mailbox with the
+// watcher's state (a failed login flagged), and Pause / Resume (admin).
 import { useEffect, useState } from 'preact/hooks';
 import { api, percent, when, type Identity, type IdentityAction, type Page } from '../api';
 import { WarmupChart } from './warmup-chart';
@@ -31,17 +32,41 @@ function Actions({ list }: { list: IdentityAction[] }) {
   );
 }
 
+/** The mailbox fields of GET /v1/identities (kept here: only this page reads them). */
+type Row = Identity & {
+  imap: { host: string; port: number; tls: string; user: string; auth: 'password' | 'xoauth2' } | null;
+  warmupNetwork: boolean;
+  mailbox: { state: string; error: string | null; since: string } | null;
+};
+
+/** Its IMAP mailbox and the watcher's state; a failed login is a red badge with the server's words. */
+function Mailbox({ v }: { v: Row }) {
+  if (!v.imap) return <span class="muted">none</span>;
+  const m = v.mailbox;
+  return (
+    <div data-testid="mailbox">
+      <div>{v.imap.host}:{v.imap.port} <span class="muted">{v.imap.user}</span></div>
+      {!m && <span class="muted">not watched yet</span>}
+      {m?.state === 'auth-failed' && <><span class="badge fail" data-testid="mailbox-state">IMAP login failed</span><div class="reason">{m.error}</div></>}
+      {m && m.state !== 'auth-failed' && <span class={`badge ${m.state === 'error' ? 'deferred' : ''}`} data-testid="mailbox-state">{m.state}</span>}
+      {m?.state === 'error' && m.error && <div class="reason">{m.error}</div>}
+      {m && <div class="muted">since {when(m.since)}</div>}
+      {v.warmupNetwork && <div class="muted">warm-up network</div>}
+    </div>
+  );
+}
+
 function via(v: Identity): string {
   if (v.relay) return `relay ${v.relay.host}:${v.relay.port}${v.relay.oauth ? ' (XOAUTH2)' : ''}`;
   return `mta${v.source ? ` from ${v.source}` : ''}`;
 }
 
 export function Identities({ admin }: { admin: boolean }) {
-  const [rows, setRows] = useState<Identity[] | null>(null);
+  const [rows, setRows] = useState<Row[] | null>(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
 
-  const load = () => api<Page<Identity>>('GET', '/v1/identities?limit=500').then((p) => setRows(p.data), (e: Error) => setError(e.message));
+  const load = () => api<Page<Row>>('GET', '/v1/identities?limit=500').then((p) => setRows(p.data), (e: Error) => setError(e.message));
   useEffect(() => {
     void load();
     const timer = setInterval(() => void load(), 10_000);
@@ -74,7 +99,7 @@ export function Identities({ admin }: { admin: boolean }) {
       {rows?.length === 0 && <p class="muted">No identities yet: <code>petrel identity add</code> or <code>POST /v1/identities</code>.</p>}
       {rows && rows.length > 0 && (
         <table class="card">
-          <thead><tr><th>Name</th><th>Via</th><th>State</th><th>Today</th><th>Warm-up</th><th>Bounces</th><th>Complaints</th><th>Shaping actions</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Via</th><th>State</th><th>Today</th><th>Warm-up</th><th>Bounces</th><th>Complaints</th><th>Shaping actions</th><th>Mailbox</th><th /></tr></thead>
           <tbody>
             {rows.map((v) => (
               <tr key={v.name} data-identity={v.name}>
@@ -90,6 +115,7 @@ export function Identities({ admin }: { admin: boolean }) {
                 <td>{percent(v.bounceRate)}</td>
                 <td>{percent(v.complaintRate)}</td>
                 <td><Actions list={v.actions} /></td>
+                <td><Mailbox v={v} /></td>
                 <td>{admin && (v.state === 'paused'
                   ? <button type="button" onClick={() => act(v, 'resume')}>Resume</button>
                   : <button type="button" class="danger" onClick={() => act(v, 'pause')}>Pause</button>)}</td>

@@ -1,11 +1,12 @@
-// /v1/identities: sending identities as `petrel identity` manages them (add, list, show, pause, resume,
-// remove); relay secrets are write-only. Bad fields are 400s naming them, duplicates 409, unknown names 404.
+// /v1/identities: sending identities as `petrel identity` manages them (add, list, show, set, pause,
+// resume, remove); relay secrets are write-only. Bad fields are 400s naming them, duplicates 409, unknown names 404.
 import { z } from 'zod';
 import { pauseIdentity, resumeIdentity } from '../../identities/control.js';
 import { buildIdentity } from '../../identities/create.js';
 import { removeIdentity } from '../../identities/release.js';
 import { IdentityStore } from '../../identities/store.js';
 import type { Identity } from '../../identities/types.js';
+import { mergeIdentity } from '../../identities/update.js';
 import { identityViews } from '../../identities/view.js';
 import { StoreError } from '../../store/errors.js';
 import { secretKeyPath } from '../../store/paths.js';
@@ -15,7 +16,7 @@ import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { decodeCursor, deleted, listOf, page, pageQuery, storeCall } from './admin-common.js';
-import { asIdentityView, identityBody, identityView, nameParams, pauseBody, type IdentityBody } from './identity-schemas.js';
+import { asIdentityView, identityBody, identityPatchBody, identityView, nameParams, pauseBody, type IdentityBody } from './identity-schemas.js';
 
 const TAG = 'identities';
 
@@ -87,6 +88,26 @@ export function identityRoutes(ctx: ApiContext) {
         const added = storeCall(() => new IdentityStore(ctx.db, identity.secret ? secretKey() : null).add(identity, clock()), 'body.name');
         void reply.code(201);
         return viewsOf([added])[0]!;
+      },
+    }),
+    route({
+      method: 'PATCH', url: '/v1/identities/:name', scope: 'admin', tag: TAG, summary: 'Change any field of an identity (the POST\'s fields; secrets given replace only those)',
+      params: nameParams,
+      body: identityPatchBody,
+      responses: { 200: ['changed', identityView], 400: ['a bad field, or fields that do not go together'], 404: ['no such identity'] },
+      handler: ({ params, body }) => {
+        const store = new IdentityStore(ctx.db, secretKey());
+        const current = found(params.name);
+        const before = store.secretOf(params.name);
+        let merged;
+        try {
+          merged = mergeIdentity(current, before, body);
+        } catch (err) {
+          throw err instanceof StoreError && err.code === 'invalid' ? createError(err) : err;
+        }
+        store.update(params.name, merged.identity, clock(), JSON.stringify(before) === JSON.stringify(merged.secret) ? undefined : merged.secret);
+        ctx.wakeDelivery();
+        return viewOf(params.name);
       },
     }),
     route({

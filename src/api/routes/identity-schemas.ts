@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { IDENTITY_VIAS, RELAY_TLS } from '../../identities/types.js';
+import { IMAP_TLS } from '../../mailboxes/types.js';
 import type { IdentityView } from '../../identities/view.js';
 import { isTimeZone } from '../../pacing/days.js';
 import { parseRamp } from '../../pacing/warmup.js';
@@ -38,8 +39,22 @@ export const identityBody = z.strictObject({
   minGapSeconds: z.number().min(0).max(86_400).optional().describe('at least this long between two sends (plus jitter)'),
   warmup: z.string().max(64).refine((v) => parseRamp(v) !== null, 'START,STEP,TARGET (e.g. 5,2,40) or START,STEP%,TARGET, with START <= TARGET').optional(),
   timeZone: z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').optional().describe('the zone its days count in (default UTC)'),
+  imap: z.boolean().optional().describe('watch its mailbox over IMAP (a gmail or m365 preset fills the server); PATCH false removes it'),
+  imapHost: z.string().min(1).max(253).optional().describe('IMAP server (implies imap)'),
+  imapPort: z.number().int().min(1).max(65_535).optional().describe('default 993, or 143 without implicit TLS'),
+  imapTls: z.enum(IMAP_TLS).optional(),
+  imapUser: z.string().min(1).max(320).optional().describe('IMAP login (default: the from address)'),
+  imapPassword: z.string().min(1).max(1024).optional().describe('write-only: stored sealed, never returned (default: the relay password)'),
+  imapVerify: z.boolean().optional().describe('verify the IMAP server\'s certificate (default true)'),
+  warmupNetwork: z.boolean().optional().describe('send and receive warm-up mail among the identities so flagged'),
 });
 export type IdentityBody = z.infer<typeof identityBody>;
+
+/** PATCH: any field of the POST but the name; oauth fields not given keep their values. */
+export const identityPatchBody = identityBody.omit({ name: true, oauth: true }).partial().extend({
+  oauth: identityBody.shape.oauth.unwrap().partial().optional().describe('XOAUTH2: the fields to change'),
+});
+export type IdentityPatchBody = z.infer<typeof identityPatchBody>;
 
 export const pauseBody = z.strictObject({ reason: z.string().min(1).max(500).optional().describe('why (shown in the list)') });
 
@@ -86,6 +101,13 @@ export const identityView = z.object({
   suspendedUntil: z.string().nullable(),
   last24h: rolling,
   actions: z.array(actionView).describe('recent shaping actions that concern it, newest first'),
+  imap: z.object({ host: z.string(), port: z.number(), tls: z.string(), user: z.string(), verify: z.boolean(), auth: z.enum(['password', 'xoauth2']) }).nullable()
+    .describe('its mailbox over IMAP; no secrets'),
+  warmupNetwork: z.boolean(),
+  mailbox: z.object({
+    state: z.string().describe('connecting, idle, polling, auth-failed, error or stopped'),
+    error: z.string().nullable(), since: z.string(), retryAt: z.string().nullable(), checkedAt: z.string().nullable(),
+  }).nullable().describe('the mailbox watcher\'s connection state; null: not watched yet'),
   createdAt: z.string(),
 });
 /** Compile-time check that the schema describes what identityViews() returns. */

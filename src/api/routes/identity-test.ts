@@ -1,10 +1,8 @@
-// POST /v1/identities/:name/test: log in to a relay identity's relay (connect, EHLO, STARTTLS, AUTH,
-// QUIT) as `petrel identity test` does; the steps with their replies and a fix for the first failure.
-// An mta identity is a 422 (no relay); credentials never appear in the transcript.
-import { readFileSync } from 'node:fs';
+// POST /v1/identities/:name/test: log in to an identity's relay (connect, EHLO, STARTTLS, AUTH, QUIT)
+// and its IMAP mailbox as `petrel identity test` does; the steps with their replies and a fix for the
+// first failure. An mta identity without IMAP is a 422; credentials never appear in the transcript.
 import { z } from 'zod';
-import { probeRelay } from '../../identities/probe.js';
-import { probeTargetOf } from '../../identities/probe-target.js';
+import { checkIdentity } from '../../identities/identity-check.js';
 import { IdentityStore } from '../../identities/store.js';
 import { readSecretKey } from '../../store/seal.js';
 import { secretKeyPath } from '../../store/paths.js';
@@ -20,17 +18,15 @@ export function identityTestRoutes(ctx: ApiContext) {
   return [
     route({
       method: 'POST', url: '/v1/identities/:name/test', scope: 'admin', tag: 'identities',
-      summary: "Log in to a relay identity's relay: each step's replies, and a fix for the first that fails",
+      summary: "Log in to an identity's relay and IMAP mailbox: each step's replies, and a fix for the first that fails",
       params: nameParams,
-      responses: { 200: ['the probe (ok is false when a step failed)', report], 404: ['no such identity'], 422: ['an mta identity has no relay'] },
+      responses: { 200: ['the probe (ok is false when a step failed)', report], 404: ['no such identity'], 422: ['an mta identity without IMAP: nothing to log in to'] },
       handler: async ({ params }) => {
         const store = new IdentityStore(ctx.db, readSecretKey(secretKeyPath(ctx.config)));
         const identity = store.get(params.name);
         if (!identity) throw notFound(`identity ${params.name}`);
-        const target = probeTargetOf(store, identity);
-        if (!target) throw new ApiError(422, 'no_relay', `identity ${params.name} sends by MX: there is no relay to test`, 'params.name');
-        const ca = ctx.config.delivery.tls.caFiles.map((file) => readFileSync(file, 'utf8'));
-        const r = await probeRelay(target, { helo: ctx.config.delivery.helo ?? ctx.config.hostname, ca });
+        const r = await checkIdentity(store, identity, ctx.config);
+        if (!r) throw new ApiError(422, 'no_relay', `identity ${params.name} sends by MX and has no IMAP mailbox: there is nothing to log in to`, 'params.name');
         return { ok: r.ok, steps: r.steps.map((s) => ({ step: s.step, ok: s.ok, replies: s.replies, ...(s.fix ? { fix: s.fix } : {}) })), transcript: r.transcript.map((t) => ({ dir: t.dir, text: t.text })) };
       },
     }),

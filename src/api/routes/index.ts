@@ -18,11 +18,12 @@ import { suppressionRoutes } from './suppressions.js';
 import { webhookRoutes } from './webhooks.js';
 import { identityTestRoutes } from './identity-test.js';
 import { warmupRoutes } from './warmup.js';
+import { inboxRoutes } from './inbox.js';
 
 export function allRoutes(ctx: ApiContext): RouteSpec[] {
   return [
     ...healthRoutes(ctx), ...sessionRoutes(ctx), ...messageRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx), ...statsRoutes(ctx),
     ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx), ...identityRoutes(ctx), ...identityTestRoutes(ctx), ...poolRoutes(ctx), ...shapingRoutes(ctx),
-    ...contactRoutes(ctx), ...campaignRoutes(ctx), ...warmupRoutes(ctx), ...placementRoutes(ctx),
+    ...contactRoutes(ctx), ...campaignRoutes(ctx), ...inboxRoutes(ctx), ...warmupRoutes(ctx), ...placementRoutes(ctx),
   ];
 }

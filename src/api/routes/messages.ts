@@ -65,7 +65,7 @@ type SendResult = z.infer<typeof sendResult>;
 export function messageRoutes(ctx: ApiContext) {
   const keys = new IdempotencyStore(ctx.db);
   const events = new EventStore(ctx.db);
-  const composer = new ComposePool(); // MailComposer on the other core
+  const composer = sharedComposer(); // MailComposer on the other core, one thread per process
   return [
     route({
       method: 'POST', url: '/v1/messages', scope: 'send', tag: 'messages',
@@ -122,6 +122,21 @@ export function messageRoutes(ctx: ApiContext) {
     }),
   ];
 }
+
+/**
+ * Queue a JSON message the way POST /v1/messages does (checks, durable commit, sticky choice, wake-up)
+ * from a sender already chosen, without an Idempotency-Key: for routes that answer by mail, like the
+ * inbox's replies, which must leave from the identity the mail arrived at. The queue id.
+ */
+export async function queueJsonMessage(ctx: ApiContext, chosen: ChosenSender, caller: Caller, request: FastifyRequest): Promise<string> {
+  const draft = jsonDraft(chosen, ctx.config.hostname, sharedComposer());
+  checkDraft(ctx, draft);
+  const keys = new IdempotencyStore(ctx.db);
+  return (await send(ctx, keys, { draft, caller, request, idempotency: null })).body.id;
+}
+
+let composerPool: ComposePool | null = null;
+const sharedComposer = () => (composerPool ??= new ComposePool());
 
 function listPosition(cursor: string): { receivedAt: number; id: string } {
   const [receivedAt, id] = decodeCursor(cursor, listCursor);
