@@ -10,6 +10,7 @@ import { Events } from './pages/events';
 import { Identities } from './pages/identities';
 import { Inbox } from './pages/inbox';
 import { Overview } from './pages/overview';
+import { Placement } from './pages/placement';
 import { Pools } from './pages/pools';
 import { Queue } from './pages/queue';
 import { SignIn } from './pages/sign-in';
@@ -26,6 +27,7 @@ const NAV: Array<[string, string]> = [
   ['#/pools', 'Pools'],
   ['#/campaigns', 'Campaigns'],
   ['#/inbox', 'Inbox'],
+  ['#/placement', 'Placement'],
   ['#/domains', 'Domains'],
   ['#/suppressions', 'Suppressions'],
   ['#/events', 'Live events'],
@@ -62,6 +64,7 @@ function App() {
   const trace = /^\/messages\/([^/?]+)/.exec(path);
   const campaign = /^\/campaigns\/([^/?]+)/.exec(path);
   const inbox = /^\/inbox(?:\/(\d+))?/.exec(path);
+  const placement = /^\/placement(?:\/([^/?]+))?/.exec(path);
   return (
     <div class="shell">
       <header>
@@ -82,6 +85,7 @@ function App() {
           : campaign ? <Campaign key={campaign[1]} name={decodeURIComponent(campaign[1]!)} admin={session.scope === 'admin'} />
           : path.startsWith('/campaigns') ? <Campaigns />
           : inbox ? <Inbox id={inbox[1] ? Number(inbox[1]) : null} />
+          : placement ? <Placement id={placement[1] ? decodeURIComponent(placement[1]) : undefined} />
           : path.startsWith('/domains') ? <Domains admin={session.scope === 'admin'} />
           : path.startsWith('/suppressions') ? <Suppressions admin={session.scope === 'admin'} />
           : path.startsWith('/events') ? <Events />

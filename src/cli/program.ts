@@ -26,6 +26,7 @@ const GROUPS: Record<string, Array<() => Promise<Register>>> = {
   apikey: [async () => (await import('./commands/apikey.js')).registerApiKeyCommands],
   identity: [async () => (await import('./commands/identity.js')).registerIdentityCommands],
   pool: [async () => (await import('./commands/pool.js')).registerPoolCommands],
+  placement: [async () => (await import('./commands/placement.js')).registerPlacementCommands],
   shaping: [async () => (await import('./commands/shaping.js')).registerShapingCommands],
   campaign: [async () => (await import('./commands/campaign.js')).registerCampaignCommands],
   contacts: [async () => (await import('./commands/contacts.js')).registerContactsCommands],

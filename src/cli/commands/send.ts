@@ -27,7 +27,7 @@ const sendOptions = z.object({
 type SendOptions = z.infer<typeof sendOptions>;
 
 /** The message bytes, and how to get them once the queue id (for the Message-ID) is known. */
-interface Draft {
+export interface Draft {
   bytes: Buffer;
   final(id: string, hostname: string): Promise<Buffer>;
 }
@@ -145,7 +145,7 @@ function readOption(file: string, option: string): Buffer {
   }
 }
 
-function makeEnvelope(sender: string, recipients: string[], bytes: Buffer, receivedAt: number): Envelope {
+export function makeEnvelope(sender: string, recipients: string[], bytes: Buffer, receivedAt: number): Envelope {
   const nonAscii = /[^\x00-\x7f]/;
   return {
     sender,
@@ -162,7 +162,7 @@ function makeEnvelope(sender: string, recipients: string[], bytes: Buffer, recei
 }
 
 /** Write the message through the one queue writer and wait until it is on disk. */
-async function enqueue(db: Db, config: PetrelConfig, envelope: Envelope, draft: Draft): Promise<string> {
+export async function enqueue(db: Db, config: PetrelConfig, envelope: Envelope, draft: Draft): Promise<string> {
   // No recoverSpool here: a running server owns recovery, and this writer only adds new files.
   const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit });
   try {
