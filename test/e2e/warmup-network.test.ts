@@ -127,7 +127,15 @@ describe('warm-up network over IMAP', () => {
     return Object.fromEntries(list.map((f) => [f.identity, f]));
   };
   const warmupSent = () => sink.messages().map(parse);
-  const diag = () => `sink: ${JSON.stringify(warmupSent().map((g) => [g.from, g.to, g.subject]))}\n${p.logs.split('\n').filter((l) => /warmup|mailbox-(disconnected|handler)/.test(l)).slice(-30).join('\n')}`;
+  /** The sink's messages once it has `n`; a timeout says what Petrel did. */
+  const sinkHas = async (n: number) => {
+    try {
+      await sink.waitFor(n);
+    } catch (error) {
+      throw new Error(`${String(error)}\n${diag()}`);
+    }
+  };
+  const diag = () => `sink: ${JSON.stringify(warmupSent().map((g) => [g.from, g.to, g.subject, g.inReplyTo]))}\n${p.logs.split('\n').filter((l) => /"event":"(warmup|mailbox-(disconnected|handler|read|folder))/.test(l)).slice(-60).join('\n')}`;
 
   test('day 1: the ramp share goes out, placed mail is read, rescued and answered in thread; figures match; day 2 follows the ramp', async () => {
     // Late on day 1 every slot of the day has passed: each identity catches up, one send per tick.
@@ -137,7 +145,7 @@ describe('warm-up network over IMAP', () => {
       () => JSON.stringify(NAMES.map((n) => [statusOf(p, n), foldersOf(p, n)])) + diag());
 
     // 1. Day 1's volume: rampShare 0.5 of the ramp's 4 = 2 originals each, to both partners, tagged, worded differently.
-    await sink.waitFor(6);
+    await sinkHas(6);
     const day1 = warmupSent();
     assert.equal(day1.length, 6, diag());
     assert.deepEqual(count(day1, (g) => g.from), { anna: 2, bruno: 2, cleo: 2 });
@@ -155,7 +163,7 @@ describe('warm-up network over IMAP', () => {
     for (const g of day1) await dovecot.deliver(addressOf(g.to), g.raw, g === junked ? 'Junk' : 'INBOX');
 
     // 3. Each original is answered in thread by its recipient, the rescued one included: "Re:", In-Reply-To, References, tagged.
-    await sink.waitFor(12);
+    await sinkHas(12);
     const answers = warmupSent().filter((g) => !day1.some((o) => o.tag === g.tag));
     assert.equal(answers.length, 6, diag());
     for (const o of day1) {
@@ -172,6 +180,9 @@ describe('warm-up network over IMAP', () => {
     await eventuallyAsync(async () => (await dovecot.messages('bruno@mail.test', 'Junk')).length === 0, () => 'the Junk copy is still in Junk');
     const rescued = await eventuallyAsync(async () => (await inbox('bruno')).find((m) => m.text.includes(junked.tag) && m.flags.includes('\\Seen')), () => 'the rescued copy is not in INBOX, read');
     assert.ok(rescued);
+    // The rescued copy is read again in INBOX (taken, nothing done): the INBOX cursor passes it.
+    await eventually(() => (foldersOf(p, 'bruno')['INBOX']?.last_uid ?? 0) >= rescued.uid,
+      () => `bruno's INBOX cursor ${JSON.stringify(foldersOf(p, 'bruno'))} is below the rescued copy's UID ${rescued.uid}\n${diag()}`);
     for (const n of NAMES) {
       const mails = await eventuallyAsync(async () => {
         const all = await inbox(n);
@@ -223,7 +234,7 @@ describe('warm-up network over IMAP', () => {
 
     // Day 2: the ramp is at 6, so 3 originals each.
     await p.advance(DAY);
-    await sink.waitFor(21);
+    await sinkHas(21);
     const day2 = warmupSent().filter((g) => ![...day1, ...answers].some((x) => x.tag === g.tag));
     assert.equal(day2.length, 9, diag());
     assert.ok(day2.every((g) => g.inReplyTo === undefined), 'day 2 is originals only');
