@@ -144,10 +144,21 @@ export class MailboxWatcher {
       try {
         await this.read(path, true);
       } finally {
-        if (this.client === client) await client.mailboxOpen('INBOX'); // IDLE watches INBOX again
+        if (this.client === client) await this.reopenInbox(client);
       }
     }
     this.ctx.store.touch(this.name, this.ctx.deps.clock());
+  }
+
+  /**
+   * Select INBOX again after Junk was read, so IDLE watches it. What arrived in INBOX meanwhile (mail
+   * delivered while Junk was selected, a warm-up rescue moved there) raised no EXISTS: read it now.
+   */
+  private async reopenInbox(client: ImapFlow): Promise<void> {
+    await client.mailboxOpen('INBOX');
+    const box = client.mailbox;
+    if (!box || this.client !== client) return;
+    if (statusMoved(this.ctx.store.cursor(this.name, 'INBOX'), { uidValidity: Number(box.uidValidity), uidNext: box.uidNext })) await this.read('INBOX', false);
   }
 
   private async read(path: string, junk: boolean): Promise<void> {

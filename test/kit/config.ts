@@ -41,6 +41,8 @@ export interface ConfigOverrides {
   campaigns?: Record<string, unknown>;
   /** The mailbox watcher (IMAP side of identities). */
   mailboxes?: Record<string, unknown>;
+  /** The warm-up network among own mailboxes (identities added with --warmup-network). */
+  warmupNetwork?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -101,6 +103,7 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     ...(o.checks ? { checks: o.checks } : {}),
     campaigns: { tickMs: 100, ...o.campaigns },
     ...(o.mailboxes ? { mailboxes: o.mailboxes } : {}),
+    ...(o.warmupNetwork ? { warmupNetwork: o.warmupNetwork } : {}),
   };
 }
 
