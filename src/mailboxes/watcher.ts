@@ -16,6 +16,8 @@ const FETCH_BATCH = 10;
 /** With IDLE, INBOX is still read this often in case a notification was lost. */
 const IDLE_SAFETY_MS = 300_000;
 const LOGOUT_WAIT_MS = 2_000;
+/** A message whose handler failed this many times is skipped. */
+const HANDLER_TRIES = 3;
 
 export interface WatchContext {
   deps: MailDeps;
@@ -30,6 +32,8 @@ export class MailboxWatcher {
   private client: ImapFlow | null = null;
   private junkPath: string | null = null;
   private failures = 0;
+  /** Failed handler runs per message (folder, UIDVALIDITY, UID) not yet read. */
+  private readonly handlerFailures = new Map<string, number>();
   private stopped = false;
   private chain: Promise<void> = Promise.resolve();
 
@@ -225,16 +229,29 @@ export class MailboxWatcher {
     return next;
   }
 
-  /** The handlers in order until one takes it; an error is logged and the message counts as read. */
+  /**
+   * The handlers in order until one takes it. A handler that fails (a dropped connection under a
+   * move, a locked database) leaves the message unread, so the folder's next read tries it again;
+   * after HANDLER_TRIES failures it is logged and skipped, so one bad message never jams the folder.
+   */
   private async dispatch(mail: ArrivedMail, actions: MailboxActions): Promise<void> {
+    const key = `${mail.folder}\0${mail.uidValidity}\0${mail.uid}`;
     for (const h of this.ctx.handlers) {
       try {
-        if (await h.handle(mail, actions)) return;
+        if (await h.handle(mail, actions)) break;
       } catch (error) {
-        this.log.error({ event: 'mailbox-handler-failed', identity: this.name, handler: h.name, folder: mail.folder, uid: mail.uid, error: errorText(error) }, 'a mail handler failed; the message is skipped');
-        return;
+        const tries = (this.handlerFailures.get(key) ?? 0) + 1;
+        const fields = { identity: this.name, handler: h.name, folder: mail.folder, uid: mail.uid, tries, error: errorText(error) };
+        if (tries < HANDLER_TRIES) {
+          this.handlerFailures.set(key, tries);
+          this.log.warn({ event: 'mailbox-handler-retry', ...fields }, 'a mail handler failed; the message is read again next time');
+          throw error;
+        }
+        this.log.error({ event: 'mailbox-handler-failed', ...fields }, 'a mail handler failed again; the message is skipped');
+        break;
       }
     }
+    this.handlerFailures.delete(key);
   }
 
   private actions(client: ImapFlow, mail: ArrivedMail): MailboxActions {
