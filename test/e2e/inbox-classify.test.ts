@@ -111,3 +111,49 @@ describe('mailbox mail acts on campaigns: replies, out-of-office, bounces', () =
     assert.equal(eventsOf(p).filter((e) => e.type === 'bounced').length, 1);
   });
 });
+
+// Without IDLE (a server that does not offer it), the same reply is found by polling: within one
+// poll interval of mailboxes.pollSeconds (1 s here), not at the next IDLE safety re-read.
+describe('without IDLE, a reply stops the contact at the next poll', () => {
+  let p: Petrel;
+  let d: Dovecot;
+  let sink: Sink;
+
+  before(async () => {
+    const [port] = await freePorts(1);
+    sink = await startSink('127.0.0.1', port!);
+    d = await startDovecot({ users: [{ user: USER, password: PASS }], idle: false });
+    p = await startPetrel({
+      clock: true,
+      delivery: { enabled: true, pollIntervalMs: 100, mtaSts: { enabled: false } },
+      sending: { jitter: 0 },
+      mailboxes: FAST_MAILBOXES,
+      setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test', '--sending'] }, {
+        args: ['identity', 'add', 'r1', '--from', USER, '--via', 'relay', '--relay-host', sink.address, '--relay-port', String(sink.port), '--relay-tls', 'none',
+          '--imap-host', d.host, '--imap-port', String(d.port), '--imap-tls', 'none', '--imap-password-stdin'],
+        stdin: `${PASS}\n`,
+      }],
+    });
+    await eventually(() => statusOf(p, 'r1')?.state === 'polling', () => `mailbox: ${JSON.stringify(statusOf(p, 'r1'))}`);
+    await importContacts(p, 'leads', [{ email: 'poll@p.test', company: 'p.test' }]);
+    await createCampaign(p, CAMPAIGN);
+    await campaignCli(p, ['start', 'inbox', '--force']);
+    await eventually(() => toContact(sink.messages(), 'poll@p.test').length === 1, () => `step 1: ${sink.messages().length}`);
+  });
+
+  after(async () => {
+    await p?.dispose();
+    await d?.stop();
+    await sink?.stop();
+  });
+
+  test('the mailbox polls, and the reply is read and stops the contact', async () => {
+    const messageId = header(toContact(sink.messages(), 'poll@p.test')[0]!, 'Message-ID')!;
+    await d.deliver(USER, [`From: poll@p.test`, `To: ${USER}`, 'Subject: Re: Hello p.test', 'Message-ID: <poll-1@p.test>',
+      `In-Reply-To: ${messageId}`, '', 'Sounds good, send details.', ''].join('\r\n'));
+    await eventuallyAsync(async () => (await contactStates(p, 'inbox'))['poll@p.test']?.state === 'replied', () => 'reply not seen by polling');
+    await p.advance(3_600_000 + 1000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(toContact(sink.messages(), 'poll@p.test').length, 1, 'no step 2 after the reply');
+  });
+});

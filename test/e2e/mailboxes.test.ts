@@ -113,6 +113,10 @@ describe('mailboxes', () => {
     assert.equal(listed!['state'], 'auth-failed');
     assert.ok(listed!['error'], 'the server\'s reason is shown');
     assert.ok(listed!['retryAt']);
+    // The identity itself is flagged where an operator looks at it.
+    const shown = JSON.parse((await p.cli(['identity', 'show', 'box', '--json'])).stdout) as { mailbox?: { state: string } };
+    assert.equal(shown.mailbox?.state, 'auth-failed');
+    assert.match((await p.cli(['identity', 'show', 'box'])).stdout, /IMAP login failed/);
     const failures = () => (d.log().match(/auth failed|Authentication failed|password mismatch/gi) ?? []).length;
     const attempts = () => p.logs.split('\n').filter((l) => l.includes('"event":"mailbox-login-refused"')).length;
     await eventually(() => attempts() === 1, () => p.logs.slice(-2000));
