@@ -46,9 +46,12 @@ describe('mailboxes', () => {
     await eventually(() => lastUid(p) === 1 && lastUid(p, 'Junk') === 0, () => JSON.stringify(foldersOf(p, 'box')));
     await d.deliver(USER, mail('first reply'));
     await eventually(() => lastUid(p) === 2, () => JSON.stringify(foldersOf(p, "box")) + p.logs.split("\n").filter((l) => l.includes("mailbox") || l.includes("imap")).slice(-40).join("\n"));
+    // The cursor is saved before the debug line is logged: wait for the line, then check there is one.
+    await eventually(() => readLines(p).length >= 1, () => 'no mailbox-read line');
     assert.equal(readLines(p).length, 1, 'only the new message was read');
     await d.deliver(USER, mail('in spam'), 'Junk');
     await eventually(() => lastUid(p, 'Junk') === 1, () => JSON.stringify(foldersOf(p, 'box')));
+    await eventually(() => readLines(p, 'Junk').length >= 1, () => 'no mailbox-read line for Junk');
     assert.equal(readLines(p, 'Junk').length, 1);
     const [, second] = await d.messages(USER);
     assert.ok(!second!.flags.includes('\\Seen'), `flags: ${second!.flags.join(' ')}`);
@@ -82,6 +85,7 @@ describe('mailboxes', () => {
     await eventually(() => lastUid(p) === 2, () => JSON.stringify(foldersOf(p, 'box')));
     await d.deliver(USER, mail('after restart'));
     await eventually(() => lastUid(p) === 3, () => JSON.stringify(foldersOf(p, 'box')));
+    await eventually(() => readLines(p).length - readBefore >= 2, () => 'read lines missing');
     assert.equal(readLines(p).length - readBefore, 2, 'the restarted server read only the two new messages');
   });
 
