@@ -2,10 +2,10 @@
 // temp dir, a passwd-file of test users, the IMAP listener on a free loopback port, started as root
 // with `dovecot -c FILE` and stopped with `doveadm -c FILE stop`. Mail is put in and read back with
 // doveadm itself (save / fetch / move), so fixtures never go through Petrel's own IMAP client.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from './ports.js';
 import { requireTool, runTool } from './tools.js';
@@ -62,13 +62,24 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const conf = join(dir, 'dovecot.conf');
   const passwd = join(dir, 'passwd');
   const users = new Map(opts.users.map((u) => [u.user, u.password]));
-  const writePasswd = () => writeFileSync(passwd, [...users].map(([u, p]) => `${u}:{PLAIN}${p}::::::\n`).join(''));
+  // Dovecot re-reads a passwd-file when its mtime changes, which has a one-second grain: every write
+  // gets an mtime two seconds past the last one, so a change right after start is seen.
+  let version = Math.floor(Date.now() / 1000);
+  const writePasswd = () => {
+    writeFileSync(passwd, [...users].map(([u, p]) => `${u}:{PLAIN}${p}::::::\n`).join(''));
+    version += 2;
+    utimesSync(passwd, version, version);
+  };
   writePasswd();
   writeFileSync(conf, config(dir, port, passwd, homes, opts.idle !== false));
-  // The daemon keeps inherited pipes open, so its stdout goes nowhere and only the exit status counts.
-  const started = spawnSync(dovecot, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000, encoding: 'utf8' });
+  // The daemon keeps inherited pipes open (a pipe would be read until it times out), so its output
+  // goes to a file and only the exit status counts; config errors are in that file or the log.
+  const out = join(dir, 'start.out');
+  const fd = openSync(out, 'w');
+  const started = spawnSync(dovecot, ['-c', conf], { stdio: ['ignore', fd, fd], timeout: 20_000 });
+  closeSync(fd);
   const log = () => { try { return readFileSync(join(dir, 'dovecot.log'), 'utf8'); } catch { return ''; } };
-  if (started.status !== 0) throw new Error(`dovecot did not start (${started.status}): ${started.stderr}${log()}`);
+  if (started.status !== 0) throw new Error(`dovecot did not start (${started.status}): ${readFileSync(out, 'utf8')}${log()}`);
   await waitListening(port, log);
   const doveadm = async (args: string[], input?: string | Buffer) => {
     const r = await runTool('doveadm', ['-c', conf, ...args], { input, timeoutMs: 20_000 });
@@ -100,10 +111,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       users.set(user, password);
       writePasswd();
     },
-    stop: async () => {
-      await runTool('doveadm', ['-c', conf, 'stop'], { timeoutMs: 20_000 }).catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopMaster(dir, conf),
   };
 }
 
@@ -184,6 +192,24 @@ function parseFetch(out: string): StoredMail[] {
     const at = rec.indexOf('text:\n');
     return { uid, flags, text: at < 0 ? '' : rec.slice(at + 'text:\n'.length) };
   });
+}
+
+/**
+ * SIGTERM to the master (what `doveadm stop` sends). The master takes seconds to end its children,
+ * so a detached shell waits for it and then removes the temp dir: a test's clean-up does not wait.
+ * `doveadm -c FILE stop` is the fallback when the pid file is missing.
+ */
+async function stopMaster(dir: string, conf: string): Promise<void> {
+  let pid = 0;
+  try { pid = Number(readFileSync(join(dir, 'run', 'master.pid'), 'utf8').trim()); } catch { /* not started */ }
+  if (!pid) {
+    await runTool('doveadm', ['-c', conf, 'stop'], { timeoutMs: 20_000 }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  try { process.kill(pid, 'SIGTERM'); } catch { /* gone already */ }
+  const script = 'i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; kill -9 "$1" 2>/dev/null; rm -rf "$2"';
+  spawn('sh', ['-c', script, 'sh', String(pid), dir], { detached: true, stdio: 'ignore' }).unref();
 }
 
 async function waitListening(port: number, log: () => string): Promise<void> {
