@@ -23,7 +23,7 @@ export class RelayCredentials {
   authOf(identity: Identity): ClientAuth | undefined {
     const r = identity.relay;
     // Cheap per job (this runs for every job of the identity): the fields a session depends on.
-    const version = r ? `${r.host}|${r.port}|${r.tls}|${r.user ?? ''}|${r.oauth?.tokenUrl ?? ''}|${r.oauth?.clientId ?? ''}|${identity.changedAt ?? identity.createdAt}` : '';
+    const version = r ? `${r.host}|${r.port}|${r.tls}|${r.user ?? ''}|${r.oauth?.tokenUrl ?? ''}|${r.oauth?.clientId ?? ''}|${identity.changedAt ?? identity.createdAt}|${identity.secretVersion ?? ''}` : '';
     const hit = this.cache.get(identity.name);
     if (hit && hit.version === version) return hit.auth;
     const auth = this.build(identity);

@@ -139,6 +139,8 @@ function fromRow(r: Row): Identity {
     dailyCap: opt(r.daily_cap), hourlyCap: opt(r.hourly_cap), warmup: r.warmup ? (JSON.parse(r.warmup) as Identity['warmup']) : undefined,
     warmupStart: opt(r.warmup_start), reason: opt(r.reason), pausedBy: opt(r.paused_by) as Identity['pausedBy'], changedAt: opt(r.changed_at),
     imap: r.imap ? (JSON.parse(r.imap) as Identity['imap']) : undefined, warmupNetwork: r.warmup_network === 1 ? true : undefined,
+    // A sealed value starts with its version and a random IV: every new seal gives a new one.
+    secretVersion: r.secret ? r.secret.split('.')[1] : undefined,
   };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) (identity as unknown as Record<string, unknown>)[k] = v;
   return identity;

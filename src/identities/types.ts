@@ -70,10 +70,12 @@ export interface Identity {
   pausedBy?: 'operator' | 'auto';
   changedAt?: number;
   createdAt: number;
+  /** Changes whenever the sealed secret does (`identity set` of a password): cached credentials key on it. Never shown. */
+  secretVersion?: string;
 }
 
 /** What `identity add` gives the store. */
-export type NewIdentity = Omit<Identity, 'domain' | 'state' | 'createdAt' | 'warmupStart' | 'reason' | 'pausedBy' | 'changedAt'> & {
+export type NewIdentity = Omit<Identity, 'domain' | 'state' | 'createdAt' | 'warmupStart' | 'reason' | 'pausedBy' | 'changedAt' | 'secretVersion'> & {
   secret?: IdentitySecret;
 };
 
