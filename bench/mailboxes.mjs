@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Mailbox watcher bench: N mailboxes (users u1..uN) on one private Dovecot, watched by one `petrel
-// serve` over IDLE. Figures: time until every mailbox is connected, time from appending one message to
-// each until every INBOX cursor moved past it, and RSS per connection ((RSS connected − RSS before) / N).
+// serve` over IDLE. Figures: time until every mailbox is connected, time from appending one reply to
+// each until every INBOX cursor moved past it and until every reply is classified (a row in the unified
+// inbox), and RSS per connection ((RSS connected − RSS before) / N).
 // Loopback only; bounded by --timeout. Uses the compiled test kit (npm run build first).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,15 +49,18 @@ try {
   await sleep(2000);
   const connected = rssKb(p.pid);
   t = Date.now();
-  await inBatches(users, 8, (u) => d.deliver(u.user, `From: x@elsewhere.test\r\nSubject: bench\r\nMessage-ID: <${u.user}-bench@x>\r\n\r\nhello\r\n`));
+  await inBatches(users, 8, (u) => d.deliver(u.user, `From: Lead <lead@elsewhere.test>\r\nTo: ${u.user}\r\nSubject: Re: our call\r\nMessage-ID: <${u.user}-bench@x>\r\nIn-Reply-To: <step-1@bench.test>\r\n\r\nYes, Tuesday works.\r\n\r\nOn Mon, you wrote:\r\n> shall we talk?\r\n`));
   const appendS = (Date.now() - t) / 1000;
   await until('all read', () => query(p, "SELECT count(*) FROM mailbox_folders WHERE folder = 'INBOX' AND last_uid >= 1") === N);
   const readS = (Date.now() - t) / 1000;
+  await until('all classified', () => query(p, "SELECT count(*) FROM inbox_messages WHERE kind = 'reply'") === N);
+  const classifiedS = (Date.now() - t) / 1000;
   console.log(JSON.stringify({
     mailboxes: N,
-    connectAllSeconds: Number(connectS.toFixed(1)), // includes up to 30 s until serve re-reads the identity list
+    connectAllSeconds: Number(connectS.toFixed(1)), // includes up to 5 s until serve re-reads the identity list
     appendSeconds: Number(appendS.toFixed(1)),
     appendToAllReadSeconds: Number(readS.toFixed(1)),
+    appendToAllClassifiedSeconds: Number(classifiedS.toFixed(1)),
     rssBeforeMiB: Number((before / 1024).toFixed(1)),
     rssConnectedMiB: Number((connected / 1024).toFixed(1)),
     rssPerConnectionKiB: Number(((connected - before) / N).toFixed(1)),
