@@ -51,7 +51,7 @@ describe('identities with an IMAP mailbox', () => {
   });
 
   test('identity test fails clearly after the password changed on the server; set --imap-password-stdin fixes it', async () => {
-    d.setPassword(USER, 'imap-Secret-2');
+    await d.setPassword(USER, 'imap-Secret-2');
     const r = await p.cli(['identity', 'test', 'ann']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^FAIL imap-login +the server refused the login: .+\nfix: check --imap-user and the IMAP password/m);

@@ -132,7 +132,7 @@ describe('mailboxes', () => {
     assert.equal(failed.length, 1);
     assert.equal(JSON.parse(failed[0]!.data!)['identity'], 'box');
     // The operator fixes the password on the server side: the next retry (an hour on) logs in.
-    d.setPassword(USER, 'wrong-password');
+    await d.setPassword(USER, 'wrong-password');
     await p.advance(61 * 60_000);
     await eventually(() => statusOf(p, 'box')?.state === 'idle', () => `state: ${JSON.stringify(statusOf(p, 'box'))}`);
     await eventually(() => eventsOf(p).some((e) => e.type === 'mailbox.recovered'), () => JSON.stringify(eventsOf(p).map((e) => e.type)));

@@ -43,7 +43,7 @@ test('resetUidValidity gives the folder a new UIDVALIDITY', async () => {
 
 test('a wrong password is refused; setPassword changes it', async () => {
   await assert.rejects(client('nope').connect());
-  d.setPassword('ann@box.test', 'pw2');
+  await d.setPassword('ann@box.test', 'pw2');
   const c = client('pw2');
   await c.connect();
   await c.logout();

@@ -41,8 +41,8 @@ export interface Dovecot {
   messages(user: string, folder?: string): Promise<StoredMail[]>;
   /** Give `folder` a new UIDVALIDITY (as a server does after rebuilding its index). */
   resetUidValidity(user: string, folder?: string): Promise<void>;
-  /** Change the user's password in the passwd-file (takes effect on the next login). */
-  setPassword(user: string, password: string): void;
+  /** Change the user's password in the passwd-file; resolves once the next login sees it. */
+  setPassword(user: string, password: string): Promise<void>;
   doveadm(args: string[], input?: string | Buffer): Promise<string>;
   stop(): Promise<void>;
   /** The server's log, for failure messages. */
@@ -62,8 +62,8 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const conf = join(dir, 'dovecot.conf');
   const passwd = join(dir, 'passwd');
   const users = new Map(opts.users.map((u) => [u.user, u.password]));
-  // Dovecot re-reads a passwd-file when its mtime changes, which has a one-second grain: every write
-  // gets an mtime two seconds past the last one, so a change right after start is seen.
+  // Dovecot re-reads a passwd-file when its mtime (whole seconds) changes: every write gets an mtime
+  // two seconds past the last one, so a change within the same second is seen too.
   let version = Math.floor(Date.now() / 1000);
   const writePasswd = () => {
     writeFileSync(passwd, [...users].map(([u, p]) => `${u}:{PLAIN}${p}::::::\n`).join(''));
@@ -107,9 +107,12 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       for (const f of readdirSync(maildir).filter((n) => n.startsWith('dovecot.index'))) rmSync(join(maildir, f), { force: true });
       await doveadm(['force-resync', '-u', user, folder]);
     },
-    setPassword: (user, password) => {
+    setPassword: async (user, password) => {
       users.set(user, password);
       writePasswd();
+      // Dovecot stats the file at most once a second (per its loop's clock): a login in the same second
+      // as the last one could still see the old file. Past the next second boundary it cannot.
+      await new Promise((r) => setTimeout(r, 1050 - (Date.now() % 1000)));
     },
     stop: () => stopMaster(dir, conf),
   };
