@@ -17,6 +17,8 @@ import { freePorts } from '../kit/ports.js';
 import { startSink, type Sink, type SinkMessage } from '../kit/sink.js';
 
 const SEEDS = ['gmail1', 'outlook1', 'yahoo1'] as const;
+/** A fourth mailbox on the same Dovecot, watched but not in the seed pool: it gets no test mail. */
+const BYSTANDER = 'other1';
 const PASSWORD = 'seed-Secret-1';
 const address = (seed: string) => `${seed}@seeds.test`;
 
@@ -38,7 +40,7 @@ describe('placement tests: inbox, spam and missing at seed mailboxes', () => {
   before(async () => {
     const [sinkPort] = await freePorts(1);
     sink = await startSink('127.0.0.1', sinkPort!);
-    dovecot = await startDovecot({ users: SEEDS.map((s) => ({ user: address(s), password: PASSWORD })), idle: false });
+    dovecot = await startDovecot({ users: [...SEEDS, BYSTANDER].map((s) => ({ user: address(s), password: PASSWORD })), idle: false });
     p = await startPetrel({
       delivery: { enabled: true, pollIntervalMs: 100, mtaSts: { enabled: false } },
       sending: { jitter: 0 },
@@ -47,13 +49,13 @@ describe('placement tests: inbox, spam and missing at seed mailboxes', () => {
     });
     api = await apiOf(p);
     await relayIdentity(p, 'ana', sink, ['--min-gap-seconds', '0']);
-    for (const seed of SEEDS) {
+    for (const seed of [...SEEDS, BYSTANDER]) {
       await cliOk(p, ['identity', 'add', seed, '--from', address(seed), '--via', 'relay', '--relay-host', sink.address, '--relay-port', String(sink.port),
         '--relay-tls', 'none', '--relay-password-stdin', '--imap-host', dovecot.host, '--imap-port', String(dovecot.port), '--imap-tls', 'none'], `${PASSWORD}\n`);
     }
     await cliOk(p, ['pool', 'add', 'seeds', ...SEEDS.flatMap((s) => ['--identity', s])]);
     // The watcher reads what arrives after it first opened a folder: wait until every seed's INBOX and Junk are open.
-    await eventually(() => SEEDS.every((s) => foldersOf(p, s)['INBOX'] && foldersOf(p, s)['Junk']), () => JSON.stringify(SEEDS.map((s) => foldersOf(p, s))), 60_000);
+    await eventually(() => [...SEEDS, BYSTANDER].every((s) => foldersOf(p, s)['INBOX'] && foldersOf(p, s)['Junk']), () => JSON.stringify(SEEDS.map((s) => foldersOf(p, s))), 60_000);
   });
   after(async () => {
     await p?.dispose();
@@ -72,6 +74,7 @@ describe('placement tests: inbox, spam and missing at seed mailboxes', () => {
 
     const r = await run;
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(sink.messages().length, 3, 'one copy per seed of the pool, none to the mailbox outside it');
     const report = JSON.parse(r.stdout) as { id: string; identity: string; seeds: string; state: string; results: Array<Record<string, string | null>> };
     assert.deepEqual([report.identity, report.seeds, report.state], ['ana', 'seeds', 'finished']);
     const pick = (x: Record<string, unknown>) => [x['seed'], x['address'], x['result'], x['folder'], x['spf'], x['dkim'], x['dmarc']];
