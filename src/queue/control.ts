@@ -89,12 +89,13 @@ export function applyOperatorRequest(db: Db, messageId: string, idx: number, req
   bounceEvent(db, messageId, row.sender, row.address, now);
 }
 
-/** After a crash, recipients put back from 'active' take the requests made during their attempt. */
-export function applyPendingRequests(db: Db, now: number): void {
-  const rows = db.prepare(`SELECT message_id AS messageId, idx, operator_request AS request FROM recipients
-    WHERE operator_request IS NOT NULL AND state IN ('queued', 'deferred', 'throttled')`).all() as
-    Array<{ messageId: string; idx: number; request: OperatorRequest }>;
-  for (const r of rows) applyOperatorRequest(db, r.messageId, r.idx, r.request, now);
+/**
+ * The requests made during the attempts a crash interrupted: read before recovery puts the active
+ * recipients back (the state index finds them), applied with applyOperatorRequest after it.
+ */
+export function requestsInFlight(db: Db): Array<{ messageId: string; idx: number; request: OperatorRequest }> {
+  return db.prepare(`SELECT message_id AS messageId, idx, operator_request AS request FROM recipients
+    WHERE state = 'active' AND operator_request IS NOT NULL`).all() as Array<{ messageId: string; idx: number; request: OperatorRequest }>;
 }
 
 function bounceEvent(db: Db, messageId: string, sender: string, recipient: string, now: number): void {

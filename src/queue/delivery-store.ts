@@ -8,7 +8,7 @@ import type { NewEvent } from '../events/types.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
 import { addSuppression, SuppressionStore } from '../suppression/store.js';
-import { applyOperatorRequest, applyPendingRequests, type OperatorRequest } from './control.js';
+import { applyOperatorRequest, requestsInFlight, type OperatorRequest } from './control.js';
 import type { HardBounce } from './delivery-events.js';
 
 /** Recipient states that still wait for delivery. */
@@ -132,10 +132,11 @@ export class DeliveryStore {
   /** After a crash, deliveries that were in progress are due again (at least once, never lost). */
   recoverActive(now: number): number {
     return this.db.transaction(() => {
+      const requested = requestsInFlight(this.db);
       const changed = this.db
         .prepare(`UPDATE recipients SET state = 'queued', next_attempt_at = ? WHERE state = 'active'`)
         .run(now).changes;
-      applyPendingRequests(this.db, now);
+      for (const r of requested) applyOperatorRequest(this.db, r.messageId, r.idx, r.request, now);
       return changed;
     })();
   }
