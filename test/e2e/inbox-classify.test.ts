@@ -28,6 +28,21 @@ steps:
   - { delay: 1h, text: "Second note." }
 `;
 
+/** Petrel on a moved clock with identity r1: its relay is `sink`, its mailbox USER on `d`. */
+function petrelWithMailbox(sink: Sink, d: Dovecot): Promise<Petrel> {
+  return startPetrel({
+    clock: true,
+    delivery: { enabled: true, pollIntervalMs: 100, mtaSts: { enabled: false } },
+    sending: { jitter: 0 },
+    mailboxes: FAST_MAILBOXES,
+    setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test', '--sending'] }, {
+      args: ['identity', 'add', 'r1', '--from', USER, '--via', 'relay', '--relay-host', sink.address, '--relay-port', String(sink.port), '--relay-tls', 'none',
+        '--imap-host', d.host, '--imap-port', String(d.port), '--imap-tls', 'none', '--imap-user', USER, '--imap-password-stdin'],
+      stdin: `${PASS}\n`,
+    }],
+  });
+}
+
 describe('mailbox mail acts on campaigns: replies, out-of-office, bounces', () => {
   let p: Petrel;
   let d: Dovecot;
@@ -39,17 +54,7 @@ describe('mailbox mail acts on campaigns: replies, out-of-office, bounces', () =
     const [port] = await freePorts(1);
     sink = await startSink('127.0.0.1', port!);
     d = await startDovecot({ users: [{ user: USER, password: PASS }] });
-    p = await startPetrel({
-      clock: true,
-      delivery: { enabled: true, pollIntervalMs: 100, mtaSts: { enabled: false } },
-      sending: { jitter: 0 },
-      mailboxes: FAST_MAILBOXES,
-      setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test', '--sending'] }, {
-        args: ['identity', 'add', 'r1', '--from', USER, '--via', 'relay', '--relay-host', sink.address, '--relay-port', String(sink.port), '--relay-tls', 'none',
-          '--imap-host', d.host, '--imap-port', String(d.port), '--imap-tls', 'none', '--imap-user', USER, '--imap-password-stdin'],
-        stdin: `${PASS}\n`,
-      }],
-    });
+    p = await petrelWithMailbox(sink, d);
     await eventually(() => statusOf(p, 'r1')?.state === 'idle', () => `mailbox: ${JSON.stringify(statusOf(p, 'r1'))}`);
     await importContacts(p, 'leads', LEADS.map((email) => ({ email, company: email.split('@')[1]! })));
     await createCampaign(p, CAMPAIGN);
@@ -123,17 +128,7 @@ describe('without IDLE, a reply stops the contact at the next poll', () => {
     const [port] = await freePorts(1);
     sink = await startSink('127.0.0.1', port!);
     d = await startDovecot({ users: [{ user: USER, password: PASS }], idle: false });
-    p = await startPetrel({
-      clock: true,
-      delivery: { enabled: true, pollIntervalMs: 100, mtaSts: { enabled: false } },
-      sending: { jitter: 0 },
-      mailboxes: FAST_MAILBOXES,
-      setup: [...STANDARD_SETUP, { args: ['domain', 'add', 'outreach.test', '--sending'] }, {
-        args: ['identity', 'add', 'r1', '--from', USER, '--via', 'relay', '--relay-host', sink.address, '--relay-port', String(sink.port), '--relay-tls', 'none',
-          '--imap-host', d.host, '--imap-port', String(d.port), '--imap-tls', 'none', '--imap-password-stdin'],
-        stdin: `${PASS}\n`,
-      }],
-    });
+    p = await petrelWithMailbox(sink, d);
     await eventually(() => statusOf(p, 'r1')?.state === 'polling', () => `mailbox: ${JSON.stringify(statusOf(p, 'r1'))}`);
     await importContacts(p, 'leads', [{ email: 'poll@p.test', company: 'p.test' }]);
     await createCampaign(p, CAMPAIGN);
