@@ -2,7 +2,9 @@
 // for the secrets. `set` leaves every flag optional and adds the --no-* forms that undo a setting.
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { IDENTITY_VIAS, RELAY_TLS } from '../../identities/types.js';
 import type { IdentityPatch } from '../../identities/update.js';
+import { IMAP_TLS } from '../../mailboxes/types.js';
 import { UsageError } from '../errors.js';
 import { readPasswordFromStdin } from '../io.js';
 
@@ -10,10 +12,10 @@ const count = (flag: string) => z.coerce.number({ error: `${flag} must be a numb
 
 export const identityFlags = z.object({
   from: z.string().optional(),
-  via: z.enum(['mta', 'relay'], { error: '--via must be mta or relay' }).optional(),
+  via: z.enum(IDENTITY_VIAS, { error: '--via must be mta or relay' }).optional(),
   relayHost: z.string().optional(),
   relayPort: count('--relay-port').optional(),
-  relayTls: z.enum(['starttls', 'implicit', 'none'], { error: '--relay-tls must be starttls, implicit or none' }).optional(),
+  relayTls: z.enum(RELAY_TLS, { error: '--relay-tls must be starttls, implicit or none' }).optional(),
   relayUser: z.string().optional(),
   relayPasswordStdin: z.boolean().default(false),
   relayVerify: z.boolean().optional(),
@@ -31,7 +33,7 @@ export const identityFlags = z.object({
   imap: z.boolean().optional(),
   imapHost: z.string().optional(),
   imapPort: count('--imap-port').optional(),
-  imapTls: z.enum(['implicit', 'starttls', 'none'], { error: '--imap-tls must be implicit, starttls or none' }).optional(),
+  imapTls: z.enum(IMAP_TLS, { error: '--imap-tls must be implicit, starttls or none' }).optional(),
   imapUser: z.string().optional(),
   imapPasswordStdin: z.boolean().default(false),
   imapVerify: z.boolean().optional(),
