@@ -10,6 +10,8 @@ import type { ContactStops } from '../campaigns/stops.js';
 import type { UnsubscribeTokens } from '../campaigns/unsubscribe-token.js';
 import type { Clock } from '../util/clock.js';
 
+import type { ClusterNode } from '../cluster/node.js';
+
 export interface ApiContext {
   config: PetrelConfig;
   db: Db;
@@ -24,4 +26,6 @@ export interface ApiContext {
   ready(): boolean;
   /** The campaign engine's parts the API uses: unsubscribe links, stops, a wake-up after changes. */
   campaigns?: { tokens: UnsubscribeTokens; stops: ContactStops; wake(): void; clock: Clock };
+  /** Cluster mode (docs/cluster.md): the node's view of PostgreSQL and the other nodes; null alone. */
+  cluster?: ClusterNode | null;
 }

@@ -49,10 +49,11 @@ export interface RunningDelivery {
 }
 
 /** Start delivery; `db` is the main connection, the scheduler opens its own (synchronous NORMAL). */
-export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, returnPaths: ReturnPaths, log: Logger, metrics?: Metrics): RunningDelivery {
+export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, returnPaths: ReturnPaths, log: Logger, metrics?: Metrics, prepareDb?: (db: Db) => void): RunningDelivery {
   const d = config.delivery;
   const clock = processClock();
   const schedulerDb = openDatabase(db.name, { synchronous: 'NORMAL' });
+  prepareDb?.(schedulerDb); // cluster mode: the scheduler's writes to shared tables are shipped too
   const store = new DeliveryStore(schedulerDb, config.dataDir);
   const resolver = DnsResolver.fromConfig(config.dns, metrics?.dnsLookup);
   const ca = d.tls.caFiles.map((file) => readFileSync(file, 'utf8'));

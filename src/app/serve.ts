@@ -31,6 +31,8 @@ import { startWebhooks } from '../webhooks/service.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startCampaigns, type RunningCampaigns } from './campaigns.js';
 import { startMailboxes, type RunningMailboxSide } from './mailboxes.js';
+import { joinCluster } from './cluster.js';
+import type { ClusterNode } from '../cluster/node.js';
 
 export interface RunningServer {
   listeners: SmtpListener[];
@@ -45,9 +47,15 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   const dbFile = databasePath(config);
   const created = !existsSync(dbFile);
   const db = openDatabase(dbFile);
+  const secretKey = loadOrCreateSecretKey(secretKeyPath(config));
+  const cluster = await joinCluster(config, db, secretKey, log, 'serve').catch((err: unknown) => {
+    db.close();
+    throw err;
+  });
   const recovered = recoverSpool(db, config.dataDir);
   log.info({ event: 'startup', dataDir: config.dataDir, database: dbFile, created, ...recovered },
     created ? 'created the database and its schema' : 'storage ready');
+  if (cluster) log.info({ event: 'cluster', node: cluster.name, slot: cluster.slot }, 'cluster mode: shared state in PostgreSQL');
   const certificates = await CertificateStore.load({ tls: config.tls, hostname: config.hostname, dataDir: config.dataDir, log });
   if (certificates.selfSignedNote) log.warn({ event: 'tls-self-signed' }, certificates.selfSignedNote);
   certificates.watch();
@@ -56,8 +64,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   metrics.watchQueue(db);
   metrics.watchIdentities(db, processClock());
   metrics.watchCampaigns(db);
-  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit(), onAccepted: metrics.messageAccepted });
-  const secretKey = loadOrCreateSecretKey(secretKeyPath(config));
+  const queue = new QueueWriter(db, config.dataDir, { memoryBodyLimit: config.queue.memoryBodyLimit, onCommit: () => afterCommit(), onAccepted: metrics.messageAccepted, clusterSlot: cluster?.slot });
   const returnPaths = new ReturnPaths(secretKey, {
     mode: config.bounces.returnPath,
     domain: config.bounces.domain,
@@ -71,7 +78,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   });
   const deps = serverDeps(config, db, directory, queue, certificates, log, metrics);
   const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
-  const delivery = startDelivery(config, db, queue, directory, returnPaths, log, metrics);
+  const delivery = startDelivery(config, db, queue, directory, returnPaths, log, metrics, (conn) => cluster?.prepare(conn));
   const reports = new ReportService({ db, dataDir: config.dataDir, returnPaths, scanMailboxes: config.bounces.scanMailboxes, log });
   reports.start();
   const webhooks = startWebhooks(config, db, log);
@@ -88,6 +95,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
       void reports.wake();
       void webhooks.wake();
       campaigns?.wake();
+      cluster?.wakeShip();
     });
   };
   let mtaSts: HttpsServer | null = null;
@@ -97,6 +105,14 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     db, config, log, clock: processClock(), secretKey, queue,
     wakeDelivery: () => delivery.scheduler.wake(), wakeCampaigns: () => campaigns?.wake(),
   });
+  cluster?.onApplied(() => {
+    // Another node changed shared state: identities, shaping, suppressions and mailboxes are re-read.
+    delivery.gate.invalidate();
+    delivery.scheduler.wake();
+    mailboxes.wake();
+    campaigns?.wake();
+  });
+  cluster?.start();
   const close = async () => {
     if (http) await http.close();
     if (mtaSts) await new Promise((resolve) => mtaSts!.close(resolve));
@@ -104,7 +120,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
     await webhooks.stop();
     await reports.stop();
     await campaigns?.stop();
-    await shutdown(listeners, delivery, queue, certificates, db);
+    await shutdown(listeners, delivery, queue, certificates, db, cluster);
   };
   try {
     await Promise.all(listeners.map((l) => l.listen()));
@@ -119,8 +135,9 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
           delivery.scheduler.wake();
           mailboxes.wake(); // an identity's IMAP side may have changed
         },
-        ready: () => listeners.every((l) => l.port > 0), campaigns: campaigns.api };
+        ready: () => listeners.every((l) => l.port > 0), campaigns: campaigns.api, cluster };
       http = await startHttp(ctx, metrics);
+      if (cluster && !cluster.self.apiUrl) cluster.self.apiUrl = `http://${hostPart(config.http.address)}:${http.port}`;
     }
   } catch (err) {
     await close();
@@ -183,10 +200,15 @@ function listenerSpec(config: PetrelConfig, l: PetrelConfig['listeners'][number]
   };
 }
 
-async function shutdown(listeners: SmtpListener[], delivery: RunningDelivery, queue: QueueWriter, certs: CertificateStore, db: Db): Promise<void> {
+async function shutdown(listeners: SmtpListener[], delivery: RunningDelivery, queue: QueueWriter, certs: CertificateStore, db: Db, cluster: ClusterNode | null): Promise<void> {
   await Promise.all(listeners.map((l) => l.close()));
   await delivery.close();
   await queue.close();
   certs.close();
+  await cluster?.close(); // ships what the last moments wrote, when PostgreSQL is there
   db.close();
+}
+
+function hostPart(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
 }

@@ -3,6 +3,7 @@
 import { prepareEventInsert } from '../events/store.js';
 import type { Envelope } from '../smtp/server/ports.js';
 import type { Db } from '../store/db.js';
+import { nextRowId } from '../store/row-ids.js';
 
 /**
  * Prepare once per connection. The returned function runs inside the batch transaction and answers
@@ -12,8 +13,8 @@ import type { Db } from '../store/db.js';
 export function prepareCampaignSendRecord(db: Db): (messageId: string, envelope: Envelope) => boolean {
   const contact = db.prepare('SELECT state, step FROM campaign_contacts WHERE campaign = ? AND email = ?');
   const insertSend = db.prepare(
-    `INSERT INTO campaign_sends (campaign, email, step, variant, message_id, header_id, identity, subject, sent_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, email, step) DO NOTHING`,
+    `INSERT INTO campaign_sends (id, campaign, email, step, variant, message_id, header_id, identity, subject, sent_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign, email, step) DO NOTHING`,
   );
   const advance = db.prepare(
     `UPDATE campaign_contacts SET state = ?, step = ?, next_at = ?, identity = coalesce(identity, ?),
@@ -31,7 +32,7 @@ export function prepareCampaignSendRecord(db: Db): (messageId: string, envelope:
     if (!row || (row.state !== 'pending' && row.state !== 'active') || row.step !== tag.step - 1) return false;
     const at = envelope.receivedAt;
     const identity = envelope.identity ?? null;
-    if (insertSend.run(tag.name, tag.email, tag.step, tag.variant, messageId, tag.headerId, identity, tag.subject, at).changes === 0) return false;
+    if (insertSend.run(nextRowId(db, 'campaign_sends'), tag.name, tag.email, tag.step, tag.variant, messageId, tag.headerId, identity, tag.subject, at).changes === 0) return false;
     const state = tag.nextAt === null ? 'finished' : 'active';
     advance.run(state, tag.step, tag.nextAt, identity, at, at, at, tag.name, tag.email);
     if (identity) sticky.run(`msgid:${tag.headerId}`, identity, at);

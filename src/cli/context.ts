@@ -5,7 +5,11 @@ import { z } from 'zod';
 import { loadConfig } from '../config/load.js';
 import type { PetrelConfig } from '../config/schema.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { databasePath } from '../store/paths.js';
+import { databasePath, secretKeyPath } from '../store/paths.js';
+import { loadOrCreateSecretKey } from '../store/seal.js';
+import { joinCluster } from '../app/cluster.js';
+import type { ClusterNode } from '../cluster/node.js';
+import { createLogger } from '../util/log.js';
 
 /** The options defined on the root command and therefore accepted by every command. */
 export const globalOptions = z.object({
@@ -24,12 +28,24 @@ export function configFor(command: Command): PetrelConfig {
   return loadConfig({ configFile: config, dataDir });
 }
 
-/** Run `work` with the database open, closing it afterwards whatever happens. */
+/**
+ * Run `work` with the database open, closing it afterwards whatever happens. In cluster mode the command
+ * acts on the shared state: the local copy is brought up to date first, and what it wrote is in
+ * PostgreSQL before it returns (it fails, and says so, when PostgreSQL cannot be reached).
+ */
 export async function withDatabase<T>(config: PetrelConfig, work: (db: Db) => T | Promise<T>): Promise<T> {
   const db = openDatabase(databasePath(config));
+  let cluster: ClusterNode | null = null;
   try {
-    return await work(db);
+    if (config.store.postgres) {
+      cluster = await joinCluster(config, db, loadOrCreateSecretKey(secretKeyPath(config)), createLogger({ log: { level: 'silent' } }), 'cli');
+      if (cluster?.notReady()) throw new Error(`the shared state is not reachable: ${cluster.notReady()}`);
+    }
+    const result = await work(db);
+    await cluster?.flush();
+    return result;
   } finally {
+    await cluster?.close();
     db.close();
   }
 }

@@ -7,6 +7,7 @@ import { EVENT_TYPES } from '../events/types.js';
 import { sendingSchema, shapingSchema } from './schema-sending.js';
 import { campaignsSchema } from './schema-campaigns.js';
 import { mailboxesSchema } from './schema-mailboxes.js';
+import { nodeSchema, storeSchema } from './schema-cluster.js';
 import { warmupNetworkSchema } from './schema-warmup-network.js';
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*$/i;
@@ -350,6 +351,9 @@ export const configSchema = z.strictObject({
   hostname: z.string().regex(HOSTNAME, { error: 'must be a host name' }).default(() => osHostname()),
   /** Database, spool, keys and TLS material; loadConfig makes it absolute. */
   dataDir: z.string().min(1).default('./petrel-data'),
+  /** Shared state: the embedded SQLite (default) or PostgreSQL for several nodes (docs/cluster.md). */
+  store: storeSchema.prefault({}),
+  node: nodeSchema.prefault({}),
   listeners: z
     .array(listenerSchema)
     .min(1)

@@ -249,6 +249,17 @@ warmupNetwork:
   minPlacements: 10           # ...once this many warm-up messages were placed in 7 days
   header: X-Petrel-Warmup     # the tag header (visible to anyone reading the headers)
 
+# Several nodes (docs/cluster.md): shared state in PostgreSQL; each node keeps its own queue on local disk.
+store: {}                         # {}: the embedded SQLite under dataDir. For PostgreSQL, instead:
+# store:
+#   postgres:
+#     urlEnv: PETREL_POSTGRES_URL   # or url: postgres://petrel:secret@db.internal:5432/petrel
+#     poolSize: 10
+node:
+  # name: node-a                  # unique per node; default: the host name
+  # apiUrl: http://10.0.0.5:8025  # where other nodes forward message traces (default: http.address:port)
+  deadAfterSeconds: 10            # after this without a heartbeat, its mailboxes and webhooks move
+
 log:
   level: info                 # fatal, error, warn, info, debug, trace or silent
 `;

@@ -1,6 +1,7 @@
 // The inbox store: the only SQL of inbox_messages for the classifier. A message is kept once per
 // (identity, folder, UIDVALIDITY, UID) and once per (identity, Message-ID): a re-read is recognised.
 import type { Db } from '../store/db.js';
+import { nextRowId } from '../store/row-ids.js';
 import type { InboxKind } from './classify.js';
 
 export interface InboxRecord {
@@ -31,12 +32,12 @@ export class InboxStore {
   private readonly byHeader;
   private readonly insertRow;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.byUid = db.prepare('SELECT id FROM inbox_messages WHERE identity = ? AND folder = ? AND uid_validity = ? AND uid = ?').pluck();
     this.byHeader = db.prepare('SELECT id FROM inbox_messages WHERE identity = ? AND header_id = ? LIMIT 1').pluck();
-    this.insertRow = db.prepare(`INSERT INTO inbox_messages (identity, folder, uid_validity, uid, header_id, kind, from_addr, from_name,
+    this.insertRow = db.prepare(`INSERT INTO inbox_messages (id, identity, folder, uid_validity, uid, header_id, kind, from_addr, from_name,
       subject, date, received_at, snippet, text, in_reply_to, campaign, email, send_id, return_at, unsubscribe)
-      VALUES (@identity, @folder, @uidValidity, @uid, @headerId, @kind, @fromAddr, @fromName, @subject, @date, @receivedAt,
+      VALUES (@id, @identity, @folder, @uidValidity, @uid, @headerId, @kind, @fromAddr, @fromName, @subject, @date, @receivedAt,
       @snippet, @text, @inReplyTo, @campaign, @email, @sendId, @returnAt, @unsubscribe)`);
   }
 
@@ -48,6 +49,6 @@ export class InboxStore {
   }
 
   insert(r: InboxRecord): number {
-    return Number(this.insertRow.run(r).lastInsertRowid);
+    return Number(this.insertRow.run({ ...r, id: nextRowId(this.db, 'inbox_messages') }).lastInsertRowid);
   }
 }

@@ -2,6 +2,7 @@
 // source towards a provider, or on an identity. Stored with the reply that triggered them; an
 // operator can end them early (cleared_at). SQLite errors pass through.
 import type { Db } from '../store/db.js';
+import { nextRowId } from '../store/row-ids.js';
 
 export interface ShapingAction {
   id: number;
@@ -34,14 +35,14 @@ export class ShapingActionStore {
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO shaping_actions (rule, kind, factor, rate, scope, provider, started_at, ends_at, identity, message_id, code, enhanced, text)
-       VALUES (@rule, @kind, @factor, @rate, @scope, @provider, @startedAt, @endsAt, @identity, @messageId, @code, @enhanced, @text)`,
+      `INSERT INTO shaping_actions (id, rule, kind, factor, rate, scope, provider, started_at, ends_at, identity, message_id, code, enhanced, text)
+       VALUES (@id, @rule, @kind, @factor, @rate, @scope, @provider, @startedAt, @endsAt, @identity, @messageId, @code, @enhanced, @text)`,
     );
     this.open = db.prepare(`SELECT ${COLUMNS} FROM shaping_actions WHERE cleared_at IS NULL AND ends_at > ? ORDER BY id`);
   }
 
   add(action: NewShapingAction): ShapingAction {
-    const id = Number(this.insert.run(action).lastInsertRowid);
+    const id = Number(this.insert.run({ ...action, id: nextRowId(this.db, 'shaping_actions') }).lastInsertRowid);
     return { id, ...action };
   }
 

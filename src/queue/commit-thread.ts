@@ -10,6 +10,8 @@ export const COMMIT_WORKER_SCRIPT = new URL('./commit-worker.js', import.meta.ur
 
 export interface CommitWorkerData {
   dbFile: string;
+  /** Cluster mode: the node's row-id slot (its shared-table writes are captured for PostgreSQL). */
+  clusterSlot?: number | undefined;
 }
 export type InsertRequest = { type: 'insert'; seq: number; batch: readonly PendingMessage[] };
 export type CommitRequest = InsertRequest | { type: 'close' };

@@ -2,6 +2,7 @@
 // posts in one transaction, replying with nothing or the SQLite error. Anything else ends the thread.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openDatabase } from '../store/db.js';
+import { prepareClusterConnection } from '../cluster/prepare.js';
 import type { CommitReply, CommitRequest, CommitWorkerData, InsertRequest } from './commit-thread.js';
 import { prepareBatchInsert, type PendingMessage } from './message-rows.js';
 
@@ -13,8 +14,9 @@ const JOURNAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 if (!parentPort) throw new Error('queue: commit-worker.js must run as a worker thread');
 const port: MessagePort = parentPort;
-const { dbFile } = workerData as CommitWorkerData;
+const { dbFile, clusterSlot } = workerData as CommitWorkerData;
 const db = openDatabase(dbFile);
+if (clusterSlot !== undefined) prepareClusterConnection(db, clusterSlot);
 db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
 const insertBatch = prepareBatchInsert(db);
 

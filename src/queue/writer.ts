@@ -22,6 +22,8 @@ export interface QueueWriterOptions {
   onCommit?: (id: string) => void;
   /** Called after each message is durable, with its direction (for metrics). */
   onAccepted?: (envelope: Envelope, direction: Direction) => void;
+  /** Cluster mode: the node's row-id slot, for the commit thread's connection (src/cluster/prepare.ts). */
+  clusterSlot?: number | undefined;
 }
 
 /**
@@ -51,7 +53,7 @@ export class QueueWriter implements MessageSink {
     }
     if (db.memory) throw new RangeError('queue: the database must be a file, not in memory');
     this.spoolDir = ensureSpoolDirectory(dataDir);
-    this.thread = new CommitThread(COMMIT_WORKER_SCRIPT, { dbFile: db.name });
+    this.thread = new CommitThread(COMMIT_WORKER_SCRIPT, { dbFile: db.name, clusterSlot: opts.clusterSlot });
     const store = { insert: this.thread.insert.bind(this.thread), storedIds: prepareStoredIds(db) };
     this.group = new GroupCommit(store, this.spoolDir);
   }

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MIGRATIONS } from './schema.js';
+import { MIGRATIONS, type Migration } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -28,9 +28,13 @@ function migrate(db: Db): void {
   const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
   const current = row?.version ?? 0;
   const apply = db.transaction(() => {
-    for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    for (let v = current; v < MIGRATIONS.length; v++) db.exec(sqliteOf(MIGRATIONS[v]!));
     db.prepare('DELETE FROM schema_version').run();
     db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
   });
   if (current < MIGRATIONS.length) apply();
+}
+
+function sqliteOf(m: Migration): string {
+  return typeof m === 'string' ? m : m.sqlite;
 }

@@ -1,6 +1,11 @@
 // The database schema as an append-only list of migrations: never edit a shipped entry, add one.
+// An entry is SQLite's SQL, or both backends' SQL: the embedded SQLite runs `sqlite`; PostgreSQL (cluster
+// mode, src/cluster/pg-migrate.ts) runs `postgres` and mirrors the shared SQLite tables it derives from
+// this same list (src/cluster/mirror/ddl.ts), so one list says what every version's schema is.
 
-export const MIGRATIONS: string[] = [
+export type Migration = string | { sqlite: string; postgres: string };
+
+export const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE domains (
     name TEXT PRIMARY KEY,            -- lower-case, A-label form
@@ -436,4 +441,92 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (identity, folder, key)
   );
   `,
+  // Several nodes on PostgreSQL (issue 14). SQLite: what this node has still to send to PostgreSQL (the
+  // outbox of its shared-table writes), its cursors there, dashboard sessions (shared, so a sign-in works
+  // on every node; a restart no longer signs people out), and DKIM private keys sealed in the row (files
+  // are not shared). PostgreSQL: the node registry, the change log every node applies, the global events
+  // stream, leases, campaign claims, cap counters and webhook cursors.
+  {
+    sqlite: `
+  CREATE TABLE cluster_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl TEXT NOT NULL,
+    op TEXT NOT NULL,                 -- upsert (row = the whole row) | delete (row = its key)
+    row TEXT NOT NULL                 -- JSON
+  );
+  CREATE TABLE cluster_state (
+    key TEXT PRIMARY KEY,             -- changes (last applied seq) | events (last shipped local id) | slot | migrated
+    value TEXT NOT NULL
+  );
+  CREATE TABLE dashboard_sessions (
+    token_hash TEXT PRIMARY KEY,      -- hex SHA-256 of the cookie's token
+    subject TEXT NOT NULL,            -- 'password' or the API key id that signed in
+    scope TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  ALTER TABLE dkim_keys ADD COLUMN private_key TEXT; -- sealed PEM (store/seal.ts); NULL: only the file
+  `,
+    postgres: `
+  CREATE TABLE nodes (
+    name TEXT PRIMARY KEY,
+    slot INTEGER NOT NULL UNIQUE,     -- 0..1023: the low bits of the row ids this node allocates
+    api_url TEXT,
+    version TEXT,
+    started_at TIMESTAMPTZ NOT NULL,
+    heartbeat_at TIMESTAMPTZ NOT NULL
+  );
+  CREATE TABLE changes (
+    seq BIGSERIAL PRIMARY KEY,        -- committed in order (writers hold one advisory lock): a cursor never skips
+    tbl TEXT NOT NULL,
+    op TEXT NOT NULL,
+    row JSONB NOT NULL,
+    at TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+  CREATE INDEX changes_at ON changes (at);
+  CREATE TABLE events (
+    id BIGSERIAL PRIMARY KEY,         -- the global stream's order (shippers hold one advisory lock)
+    node TEXT NOT NULL,
+    local_id BIGINT NOT NULL,         -- the id in the node's own events table
+    at BIGINT NOT NULL,
+    type TEXT NOT NULL,
+    message_id TEXT, recipient TEXT, sender TEXT, sending_domain TEXT, source_ip TEXT, mx TEXT,
+    code INTEGER, enhanced TEXT, text TEXT, class TEXT, reason TEXT, data TEXT,
+    UNIQUE (node, local_id)
+  );
+  CREATE INDEX events_at ON events (at);
+  CREATE INDEX events_message ON events (message_id);
+  CREATE INDEX events_domain ON events (sending_domain, at);
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,            -- mailbox:<identity> | webhook:<id> | <singleton task>
+    holder TEXT NOT NULL,             -- node name
+    expires_at TIMESTAMPTZ NOT NULL
+  );
+  CREATE TABLE campaign_claims (
+    campaign TEXT NOT NULL,
+    email TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    node TEXT NOT NULL,
+    queue_id TEXT NOT NULL,           -- the message the claiming node queues (checked at its restart)
+    identity TEXT,
+    claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (campaign, email, step)
+  );
+  CREATE INDEX campaign_claims_node ON campaign_claims (node);
+  CREATE TABLE cap_counters (
+    identity TEXT NOT NULL,
+    day TEXT NOT NULL,                -- YYYY-MM-DD in the identity's zone
+    sent INTEGER NOT NULL,
+    PRIMARY KEY (identity, day)
+  );
+  CREATE TABLE webhook_cursors (
+    webhook_id TEXT PRIMARY KEY,
+    cursor BIGINT NOT NULL            -- global id of the last event handled (sent or dropped)
+  );
+  CREATE TABLE cluster_meta (
+    key TEXT PRIMARY KEY,             -- seal-key (fingerprint of the key that seals secrets)
+    value TEXT NOT NULL
+  );
+  `,
+  },
 ];

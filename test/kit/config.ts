@@ -43,6 +43,9 @@ export interface ConfigOverrides {
   mailboxes?: Record<string, unknown>;
   /** The warm-up network among own mailboxes (identities added with --warmup-network). */
   warmupNetwork?: Record<string, unknown>;
+  /** Cluster mode: store.postgres and node (docs/cluster.md). */
+  store?: Record<string, unknown>;
+  node?: Record<string, unknown>;
 }
 
 export const HOSTNAME = 'mail.petrel.test';
@@ -104,6 +107,8 @@ export function buildConfig(ports: Ports, o: ConfigOverrides = {}): Record<strin
     campaigns: { tickMs: 100, ...o.campaigns },
     ...(o.mailboxes ? { mailboxes: o.mailboxes } : {}),
     ...(o.warmupNetwork ? { warmupNetwork: o.warmupNetwork } : {}),
+    ...(o.store ? { store: o.store } : {}),
+    ...(o.node ? { node: o.node } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // Starts the real `petrel serve` as a child process on loopback ports with a fresh data dir, and
 // drives its CLI. Start-up fails (with the server's logs) if a listener does not greet within 20 s.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,8 @@ export interface PetrelOptions extends ConfigOverrides {
   env?: Record<string, string>;
   /** Run server and CLI on a clock the test moves (PETREL_CLOCK_FILE, src/util/clock.ts). */
   clock?: boolean;
+  /** keys/secret.key to start with (the nodes of a cluster share one). */
+  secretKey?: Buffer;
 }
 
 export interface QueueRecipient {
@@ -163,6 +165,10 @@ export async function startPetrel(opts: PetrelOptions = {}): Promise<Petrel> {
   const dataDir = mkdtempSync(join(tmpdir(), 'petrel-e2e-'));
   const configPath = join(dataDir, 'petrel.yaml'); // the default path, so admin commands read it too
   writeFileSync(configPath, configYaml(ports, opts));
+  if (opts.secretKey) {
+    mkdirSync(join(dataDir, 'keys'), { mode: 0o700 });
+    writeFileSync(join(dataDir, 'keys', 'secret.key'), opts.secretKey, { mode: 0o600 });
+  }
   const clockFile = opts.clock ? join(dataDir, 'clock-offset') : null;
   if (clockFile) writeFileSync(clockFile, '0');
   const clockEnv: Record<string, string> = clockFile ? { PETREL_CLOCK_FILE: clockFile } : {};

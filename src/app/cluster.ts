@@ -1,0 +1,32 @@
+// Cluster mode's composition (docs/cluster.md): with `store.postgres` set, this node joins PostgreSQL
+// before anything writes shared state; without it, null and Petrel is the single node it always was.
+import { hostname } from 'node:os';
+import type { PetrelConfig } from '../config/schema.js';
+import { ClusterNode } from '../cluster/node.js';
+import { postgresUrl, SharedDb } from '../cluster/pg.js';
+import { openDatabase, type Db } from '../store/db.js';
+import type { Logger } from '../util/log.js';
+import { packageVersion } from '../util/version.js';
+
+export function nodeName(config: PetrelConfig): string {
+  return config.node.name ?? hostname().split('.')[0]!.replace(/[^A-Za-z0-9._-]/g, '-');
+}
+
+/** Join the cluster when configured; `db` is the node's main connection (given capture triggers). */
+export async function joinCluster(config: PetrelConfig, db: Db, secretKey: Buffer, log: Logger, role: 'serve' | 'cli'): Promise<ClusterNode | null> {
+  const url = postgresUrl(config.store);
+  if (url === null) return null;
+  const p = config.store.postgres!;
+  const name = nodeName(config);
+  const shared = new SharedDb(url, { poolSize: role === 'serve' ? p.poolSize : 2, statementTimeoutMs: p.statementTimeoutMs, applicationName: `petrel ${role} ${name}` });
+  const applyDb = openDatabase(db.name);
+  const node = new ClusterNode(shared, db, applyDb, { name, apiUrl: config.node.apiUrl ?? null, version: packageVersion() }, secretKey, log, role);
+  try {
+    await node.join();
+  } catch (err) {
+    await shared.close();
+    applyDb.close();
+    throw err;
+  }
+  return node;
+}
