@@ -20,6 +20,10 @@ import type { Availability, SharedDb } from './pg.js';
 const SHIP_POLL_MS = 100;
 const APPLY_POLL_MS = 500;
 const HEARTBEAT_MS = 2000;
+/** The change log keeps a day; a node away longer starts from a snapshot. Pruned every 10 minutes. */
+const CHANGES_KEEP_HOURS = 24;
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_LOCK = 7_283_005;
 
 export interface NodeIdentity {
   name: string;
@@ -38,6 +42,7 @@ export class ClusterNode {
   private listener: pg.Client | null = null;
   private listenRetry: NodeJS.Timeout | null = null;
   private joined = false;
+  private prunedAt = 0;
   private closed = false;
   private readonly appliedHooks: Array<(a: Applied) => void> = [];
   slot = -1;
@@ -187,6 +192,10 @@ export class ClusterNode {
       return;
     }
     await heartbeat(this.shared, this.name, this.self.apiUrl);
+    if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      await pruneChanges(this.shared);
+    }
   }
 
   /** One pass of a loop; failures are logged once per kind of error, never thrown (the timer retries). */
@@ -222,6 +231,20 @@ export class ClusterNode {
     this.listenRetry = setTimeout(() => void this.listen(), 1000);
     this.listenRetry.unref();
   }
+}
+
+/** Drop change-log rows older than a day (one node at a time) and say from where a cursor is too old. */
+async function pruneChanges(shared: SharedDb): Promise<void> {
+  await shared.tx(async (c) => {
+    const { rows: [lock] } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [PRUNE_LOCK]);
+    if (!lock!.ok) return;
+    const { rows: [r] } = await c.query<{ top: string | null }>(
+      `WITH gone AS (DELETE FROM changes WHERE at < now() - make_interval(hours => $1) RETURNING seq) SELECT max(seq) AS top FROM gone`,
+      [CHANGES_KEEP_HOURS]);
+    if (r?.top == null) return;
+    await c.query(`INSERT INTO cluster_meta (key, value) VALUES ('changes-pruned-through', $1)
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(r.top)]);
+  });
 }
 
 function isUnavailable(shared: SharedDb): boolean {

@@ -59,7 +59,8 @@ export class Applier {
   private async needsSnapshot(): Promise<boolean> {
     const cursor = this.cursor();
     if (cursor < 0) return true;
-    const { rows } = await this.shared.query<{ value: string }>("SELECT value FROM cluster_meta WHERE key = 'changes-pruned-below'");
+    // A cursor short of the last pruned change missed changes that are gone.
+    const { rows } = await this.shared.query<{ value: string }>("SELECT value FROM cluster_meta WHERE key = 'changes-pruned-through'");
     return rows.length > 0 && cursor < Number(rows[0]!.value);
   }
 
