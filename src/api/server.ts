@@ -35,7 +35,11 @@ export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = [], metr
   const document = openApiDocument(routes, { version: ctx.version });
   app.get('/v1/openapi.json', async () => document);
   if (metrics) serveMetrics(app, ctx, metrics);
-  registerRoutes(app, routes, (request, scope) => authenticate(ctx, request, scope));
+  registerRoutes(app, routes, (request, scope) => {
+    const caller = authenticate(ctx, request, scope);
+    if (scope === 'admin' && request.method !== 'GET') refuseWithoutSharedState(ctx);
+    return caller;
+  });
   if (ctx.campaigns) {
     registerUnsubscribe(app, ctx);
     registerTracking(app, ctx);
@@ -52,6 +56,16 @@ export function buildApi(ctx: ApiContext, extra: readonly RouteSpec[] = [], metr
     return reply.code(500).send(errorBody('internal', 'internal error; see the server log'));
   });
   return app;
+}
+
+/**
+ * Cluster mode: an admin change needs PostgreSQL (it would otherwise be made here and reach the other
+ * nodes only later, possibly after a conflicting one): 503 with the reason while it is away. Sends and
+ * reads go on.
+ */
+function refuseWithoutSharedState(ctx: ApiContext): void {
+  const reason = ctx.cluster?.notReady();
+  if (reason) throw new ApiError(503, 'shared_state_unavailable', `the shared state is not reachable, try again later: ${reason}`);
 }
 
 /** The caller of a request with the scope a route needs; ApiError 401/403 otherwise. */
