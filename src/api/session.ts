@@ -1,15 +1,18 @@
-// Dashboard sessions: a random token in an HttpOnly, SameSite=Strict cookie, kept only in memory for
-// 12 hours (a restart signs everyone out). A session acts like an API key of its scope; unknown,
-// expired or malformed cookies simply authenticate nothing.
+// Dashboard sessions: a random token in an HttpOnly, SameSite=Strict cookie for 12 hours, stored as its
+// SHA-256 in dashboard_sessions (so a restart keeps people signed in, and in cluster mode the mirror
+// shares them with every node). A session acts like an API key of its scope; unknown, expired or
+// malformed cookies simply authenticate nothing. Database errors pass through.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Db } from '../store/db.js';
 import type { ApiContext } from './context.js';
-import type { ApiScope } from './keys.js';
+import { API_SCOPES, type ApiScope } from './keys.js';
 
 export const SESSION_COOKIE = 'petrel_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-/** Bounds memory if someone signs in in a loop; the oldest sessions go first. */
-const MAX_SESSIONS = 10_000;
+/** Bounds the table if someone signs in in a loop; the oldest sessions go first. */
+export const MAX_SESSIONS = 10_000;
 
 export interface Session {
   /** What the session acts as: 'password' or the id of the API key that signed in. */
@@ -18,34 +21,50 @@ export interface Session {
   expiresAt: number;
 }
 
+const sessionRow = z.object({ subject: z.string(), scope: z.enum(API_SCOPES), expires_at: z.number() });
+
+/** Only the hash is stored: a copy of the table (or of PostgreSQL) signs nobody in. */
+function tokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+  constructor(private readonly db: Db, private readonly max = MAX_SESSIONS) {}
 
   create(id: string, scope: ApiScope, now = Date.now()): { token: string; session: Session } {
-    this.sweep(now);
-    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     const token = randomBytes(32).toString('base64url');
     const session = { id, scope, expiresAt: now + SESSION_TTL_MS };
-    this.sessions.set(token, session);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM dashboard_sessions WHERE expires_at <= ?').run(now);
+      this.dropOldest(this.max - 1);
+      this.db.prepare('INSERT INTO dashboard_sessions (token_hash, subject, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+        .run(tokenHash(token), id, scope, now, session.expiresAt);
+    })();
     return { token, session };
   }
 
   get(token: string, now = Date.now()): Session | null {
-    const session = this.sessions.get(token);
-    if (!session) return null;
-    if (session.expiresAt <= now) {
-      this.sessions.delete(token);
+    const hash = tokenHash(token);
+    const row = this.db.prepare('SELECT subject, scope, expires_at FROM dashboard_sessions WHERE token_hash = ?').get(hash);
+    if (row === undefined) return null;
+    const r = sessionRow.safeParse(row);
+    if (!r.success || r.data.expires_at <= now) {
+      this.db.prepare('DELETE FROM dashboard_sessions WHERE token_hash = ?').run(hash);
       return null;
     }
-    return session;
+    return { id: r.data.subject, scope: r.data.scope, expiresAt: r.data.expires_at };
   }
 
   delete(token: string): void {
-    this.sessions.delete(token);
+    this.db.prepare('DELETE FROM dashboard_sessions WHERE token_hash = ?').run(tokenHash(token));
   }
 
-  private sweep(now: number): void {
-    for (const [token, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(token);
+  /** Keep at most `keep` sessions, removing the oldest first. */
+  private dropOldest(keep: number): void {
+    const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM dashboard_sessions').get() as { n: number };
+    if (n <= keep) return;
+    this.db.prepare(`DELETE FROM dashboard_sessions WHERE token_hash IN
+      (SELECT token_hash FROM dashboard_sessions ORDER BY created_at, token_hash LIMIT ?)`).run(n - keep);
   }
 }
 
@@ -55,7 +74,7 @@ const stores = new WeakMap<ApiContext, SessionStore>();
 
 export function sessionsOf(ctx: ApiContext): SessionStore {
   let store = stores.get(ctx);
-  if (!store) stores.set(ctx, (store = new SessionStore()));
+  if (!store) stores.set(ctx, (store = new SessionStore(ctx.db)));
   return store;
 }
 

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import type { PetrelConfig } from '../config/schema.js';
 import { ClusterNode } from '../cluster/node.js';
+import { defaultApiUrl } from '../cluster/forward.js';
 import { postgresUrl, SharedDb } from '../cluster/pg.js';
 import { openDatabase, type Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
@@ -20,7 +21,7 @@ export async function joinCluster(config: PetrelConfig, db: Db, secretKey: Buffe
   const name = nodeName(config);
   const shared = new SharedDb(url, { poolSize: role === 'serve' ? p.poolSize : 2, statementTimeoutMs: p.statementTimeoutMs, applicationName: `petrel ${role} ${name}` });
   const applyDb = openDatabase(db.name);
-  const node = new ClusterNode(shared, db, applyDb, { name, apiUrl: config.node.apiUrl ?? null, version: packageVersion() }, secretKey, log, role);
+  const node = new ClusterNode(shared, db, applyDb, { name, apiUrl: config.node.apiUrl ?? defaultApiUrl(config), version: packageVersion() }, secretKey, log, role);
   try {
     await node.join();
   } catch (err) {

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { makeTempStore, storeErrorCode, type TempStore } from '../store/testkit.js';
-import { activateDkimKey, createDkimKey, dkimKeysIn, dnsPublicKey, listDkimKeys, selectorFor } from './dkim-keys.js';
+import { activateDkimKey, createDkimKey, dkimKeysIn, dnsPublicKey, listDkimKeys, readPrivateKey, sealMissingPrivateKeys, selectorFor } from './dkim-keys.js';
 
 const NOV = Date.UTC(2026, 10, 28);
 
@@ -55,5 +55,27 @@ describe('DKIM keys', () => {
     assert.equal(bySelector.get(ed.selector)?.state, 'active');
     assert.equal(bySelector.get(next.selector)?.state, 'active');
     assert.equal(storeErrorCode(() => activateDkimKey(store.db, 'example.com', next.selector)), 'not-found');
+  });
+
+  it('seals the private key in the row; without the file the sealed copy is read', () => {
+    const key = createDkimKey(store.db, store.dataDir, 'example.com', 'ed25519-sha256', 'active', NOV);
+    const pem = readFileSync(join(store.dataDir, key.keyPath), 'utf8');
+    const { private_key } = store.db.prepare('SELECT private_key FROM dkim_keys').get() as { private_key: string };
+    assert.match(private_key, /^v1\./);
+    assert.ok(!private_key.includes('PRIVATE KEY'));
+    rmSync(join(store.dataDir, key.keyPath));
+    assert.equal(readPrivateKey(store.db, store.dataDir, key), pem);
+    store.db.prepare('UPDATE dkim_keys SET selector = ?').run('moved');
+    assert.throws(() => readPrivateKey(store.db, store.dataDir, { ...key, selector: 'moved' }), /no sealed copy/);
+  });
+
+  it('seals keys made before the column existed, from their files', () => {
+    const key = createDkimKey(store.db, store.dataDir, 'example.com', 'rsa-sha256', 'active', NOV);
+    const pem = readFileSync(join(store.dataDir, key.keyPath), 'utf8');
+    store.db.prepare('UPDATE dkim_keys SET private_key = NULL').run();
+    assert.equal(sealMissingPrivateKeys(store.db, store.dataDir), 1);
+    assert.equal(sealMissingPrivateKeys(store.db, store.dataDir), 0);
+    rmSync(join(store.dataDir, key.keyPath));
+    assert.equal(readPrivateKey(store.db, store.dataDir, key), pem);
   });
 });

@@ -1,5 +1,6 @@
 // DKIM key pairs of the sending domains: generated here, private halves as PEM files (0600, under
-// <dataDir>/keys/dkim/<domain>/, directories 0700), public halves and life-cycle state in dkim_keys.
+// <dataDir>/keys/dkim/<domain>/, directories 0700) and sealed in dkim_keys.private_key (so cluster
+// nodes, which share the table but not the files, can sign), public halves and life-cycle state there too.
 // File system and SQLite errors pass through; a domain that has used up a month's selectors throws.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -7,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
+import { secretKeyPath } from '../store/paths.js';
+import { loadOrCreateSecretKey, readSecretKey, seal, unseal } from '../store/seal.js';
 
 export type DkimAlgorithm = 'rsa-sha256' | 'ed25519-sha256';
 export type DkimKeyState = 'pending' | 'active' | 'retired';
@@ -75,12 +78,57 @@ export function createDkimKey(db: Db, dataDir: string, domain: string, algorithm
     publicKey: dnsPublicKey(pair.publicKey, algorithm), keyPath: dkimKeyPath(domain, selector),
     state, createdAt: now, activatedAt: state === 'active' ? now : null, retireAt: null,
   };
-  writePrivateKey(join(dataDir, key.keyPath), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  writePrivateKey(join(dataDir, key.keyPath), pem);
+  const sealed = seal(loadOrCreateSecretKey(secretKeyPath({ dataDir })), pem, sealContext(domain, selector));
   db.prepare(
-    `INSERT INTO dkim_keys (domain, selector, algorithm, bits, public_key, key_path, state, created_at, activated_at, retire_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(domain, selector, algorithm, key.bits, key.publicKey, key.keyPath, state, now, key.activatedAt, null);
+    `INSERT INTO dkim_keys (domain, selector, algorithm, bits, public_key, key_path, state, created_at, activated_at, retire_at, private_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(domain, selector, algorithm, key.bits, key.publicKey, key.keyPath, state, now, key.activatedAt, null, sealed);
   return key;
+}
+
+/** Binds a sealed key to its row, so it cannot be copied to another domain or selector. */
+function sealContext(domain: string, selector: string): string {
+  return `dkim:${domain}:${selector}`;
+}
+
+/**
+ * The PEM private key of `key`: its file when this data dir has one (single node, or the node that made
+ * it), else the sealed copy in the database. Throws when neither is there or the copy does not unseal
+ * (another secret key: cluster nodes must share keys/secret.key).
+ */
+export function readPrivateKey(db: Db, dataDir: string, key: Pick<DkimKey, 'domain' | 'selector' | 'keyPath'>): string {
+  try {
+    return fs.readFileSync(join(dataDir, key.keyPath), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const row = db.prepare('SELECT private_key FROM dkim_keys WHERE domain = ? AND selector = ?').get(key.domain, key.selector) as
+    { private_key: string | null } | undefined;
+  const secret = readSecretKey(secretKeyPath({ dataDir }));
+  const pem = row?.private_key && secret ? unseal(secret, row.private_key, sealContext(key.domain, key.selector)) : null;
+  if (pem === null) throw new Error(`DKIM key ${key.selector} of ${key.domain}: no file ${key.keyPath} and no sealed copy this node can open`);
+  return pem;
+}
+
+/**
+ * Seal the file of every key that has none in the database yet (keys made before the column existed),
+ * so a data directory moved into a cluster brings its keys along; returns how many were sealed.
+ */
+export function sealMissingPrivateKeys(db: Db, dataDir: string): number {
+  const rows = db.prepare('SELECT domain, selector, key_path FROM dkim_keys WHERE private_key IS NULL').all() as
+    Array<{ domain: string; selector: string; key_path: string }>;
+  const secret = rows.length > 0 ? loadOrCreateSecretKey(secretKeyPath({ dataDir })) : null;
+  const update = db.prepare('UPDATE dkim_keys SET private_key = ? WHERE domain = ? AND selector = ?');
+  let sealed = 0;
+  for (const r of rows) {
+    const file = join(dataDir, r.key_path);
+    if (!fs.existsSync(file)) continue;
+    update.run(seal(secret!, fs.readFileSync(file, 'utf8'), sealContext(r.domain, r.selector)), r.domain, r.selector);
+    sealed++;
+  }
+  return sealed;
 }
 
 /** The p= value for a public key. */

@@ -1,11 +1,10 @@
 // Signs outbound messages with every active DKIM key of the From domain (relaxed/relaxed, From
-// over-signed), using mailauth's canonicalization. A missing or unreadable key file rejects the call.
+// over-signed), using mailauth's canonicalization. A private key found neither as a file nor sealed in
+// the database rejects the call.
 import { createHash, createPrivateKey, webcrypto } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Db } from '../store/db.js';
-import { activeKeysQuery, type DkimKey } from './dkim-keys.js';
+import { activeKeysQuery, readPrivateKey, type DkimKey } from './dkim-keys.js';
 
 /**
  * RFC 6376 §5.4.1's recommended fields, plus Sender, Message-ID, the MIME fields and RFC 8058's
@@ -48,8 +47,8 @@ let mailauth: Promise<Mailauth> | null = null;
 
 /**
  * Signs with the database's active keys. Rows are read on every call (one indexed query), so keys
- * added, rotated or retired by the CLI apply at once; parsed private keys are cached by file path,
- * which is never reused (one file per selector, written once).
+ * added, rotated or retired by the CLI apply at once; parsed private keys (from the file, else the
+ * sealed copy) are cached by file path, which is never reused (one per selector, written once).
  * @example const sig = await new DkimSigner(db, config.dataDir).signatureFor('example.com', body)
  */
 export class DkimSigner {
@@ -57,7 +56,7 @@ export class DkimSigner {
 
   private readonly activeKeys: (domain: string) => DkimKey[];
 
-  constructor(db: Db, private readonly dataDir: string, private readonly clock: () => Date = () => new Date()) {
+  constructor(private readonly db: Db, private readonly dataDir: string, private readonly clock: () => Date = () => new Date()) {
     this.activeKeys = activeKeysQuery(db);
   }
 
@@ -91,7 +90,7 @@ export class DkimSigner {
   private privateKey(key: DkimKey): Promise<webcrypto.CryptoKey> {
     let cached = this.privateKeys.get(key.keyPath);
     if (cached === undefined) {
-      const der = createPrivateKey(readFileSync(join(this.dataDir, key.keyPath))).export({ type: 'pkcs8', format: 'der' });
+      const der = createPrivateKey(readPrivateKey(this.db, this.dataDir, key)).export({ type: 'pkcs8', format: 'der' });
       const algorithm = key.algorithm === 'rsa-sha256' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'Ed25519' };
       cached = webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
       this.privateKeys.set(key.keyPath, cached);

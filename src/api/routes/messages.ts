@@ -1,8 +1,10 @@
 // /v1/messages: send (JSON composed with MailComposer, or a raw RFC 5322 message), read one message
 // with its attempts and events, and list the queue. A 202 is answered only once the message is durable;
-// client mistakes are 4xx (sender not ours 422, too large 413), a failed queue commit a 503.
+// client mistakes are 4xx (sender not ours 422, too large 413), a failed queue commit a 503. In cluster
+// mode a message kept by another node is read from that node (cluster/forward.ts).
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { answerFromHolder, NODE_HEADER } from '../../cluster/forward.js';
 import { EventStore } from '../../events/store.js';
 import { toPublicEvent } from '../../events/json.js';
 import { getMessage, listQueue, RECIPIENT_STATES } from '../../queue/inspect.js';
@@ -95,10 +97,17 @@ export function messageRoutes(ctx: ApiContext) {
       method: 'GET', url: '/v1/messages/:id', scope: 'read', tag: 'messages',
       summary: 'One message: its recipients with every delivery attempt, and its events',
       params: messageIdParams,
-      responses: { 200: ['the message'], 404: ['unknown id'] },
-      handler: ({ params }) => {
+      responses: {
+        200: ['the message (cluster mode: x-petrel-node names the node whose queue holds it; asked elsewhere, the request is relayed there)'],
+        404: ['unknown id'], 503: ['cluster mode: the node holding it or PostgreSQL does not answer'],
+      },
+      handler: async ({ params, request, reply }) => {
         const message = getMessage(ctx.db, params.id);
-        if (!message) throw notFound(`message ${params.id}`);
+        if (!message) {
+          if (await answerFromHolder(ctx.cluster, request, reply, params.id)) return reply;
+          throw notFound(`message ${params.id}`);
+        }
+        if (ctx.cluster) void reply.header(NODE_HEADER, ctx.cluster.name);
         return { ...publicDetail(message), events: events.list({ messageId: params.id, limit: 10_000 }).map(toPublicEvent) };
       },
     }),

@@ -1,6 +1,9 @@
 // Operator actions on one message (scope admin): retry, hold, release, bounce, delete, each one SQLite
-// transaction in queue/control.ts answering how many recipients changed; 404 for an unknown id.
+// transaction in queue/control.ts answering how many recipients changed; 404 for an unknown id. In
+// cluster mode an action on a message in another node's queue is relayed there (cluster/forward.ts).
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { answerFromHolder } from '../../cluster/forward.js';
 import { bounceNow, deleteMessage, hold, release, retryNow } from '../../queue/control.js';
 import type { ApiContext } from '../context.js';
 import { notFound } from '../errors.js';
@@ -18,7 +21,8 @@ const ACTIONS = {
 } as const;
 
 export function queueRoutes(ctx: ApiContext) {
-  const act = (id: string, changes: number | null, wake: boolean) => {
+  const act = async (id: string, changes: number | null, wake: boolean, request: FastifyRequest, reply: FastifyReply) => {
+    if (changes === null && (await answerFromHolder(ctx.cluster, request, reply, id))) return reply;
     if (changes === null) throw notFound(`message ${id}`);
     if (wake) ctx.wakeDelivery();
     return { id, changed: changes };
@@ -29,7 +33,7 @@ export function queueRoutes(ctx: ApiContext) {
         method: 'POST', url: `/v1/messages/:id/${name}`, scope: 'admin', tag: 'queue', summary,
         params: messageIdParams,
         responses: { 200: ['how many recipients changed', changed], 404: ['unknown id'] },
-        handler: ({ params }) => act(params.id, action(ctx.db, params.id), wake),
+        handler: ({ params, request, reply }) => act(params.id, action(ctx.db, params.id), wake, request, reply),
       }),
     ),
     route({
@@ -37,7 +41,7 @@ export function queueRoutes(ctx: ApiContext) {
       summary: 'Delete the message, its recipients, attempts and body (no DSN); changed = its recipients',
       params: messageIdParams,
       responses: { 200: ['deleted', changed], 404: ['unknown id'] },
-      handler: ({ params }) => act(params.id, deleteMessage(ctx.db, ctx.config.dataDir, params.id), false),
+      handler: ({ params, request, reply }) => act(params.id, deleteMessage(ctx.db, ctx.config.dataDir, params.id), false, request, reply),
     }),
   ];
 }
