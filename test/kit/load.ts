@@ -42,7 +42,7 @@ function loadMessage(token: string, from: string, to: string, size: number): str
 }
 
 /** Runs until `stop()` is called or every worker sent its maximum; `done` resolves with the outcomes. */
-export function startLoad(opts: LoadOptions): { stop(): void; done: Promise<LoadResult> } {
+export function startLoad(opts: LoadOptions): { stop(): void; done: Promise<LoadResult>; outcomes: ReadonlyMap<string, Outcome> } {
   const outcomes = new Map<string, Outcome>();
   let stopping = false;
   let connectFailures = 0;
@@ -94,5 +94,6 @@ export function startLoad(opts: LoadOptions): { stop(): void; done: Promise<Load
       stopping = true;
     },
     done,
+    outcomes, // so far, while it runs
   };
 }

@@ -1,0 +1,101 @@
+// Moves a single-node data directory's shared state into PostgreSQL (`petrel migrate-store`): schema,
+// seal-key fingerprint, every mirrored table's rows, the events not yet shipped, then marks the directory
+// migrated so it may join. A different seal key in PostgreSQL, a directory that already joined without
+// migrating, or PostgreSQL away: it throws and marks nothing. Running it again re-copies harmlessly.
+import { createHmac } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import type { Db } from '../store/db.js';
+import { CHANGES_LOCK } from './mirror/ddl.js';
+import { Shipper } from './mirror/ship.js';
+import { readState, writeState } from './mirror/state.js';
+import { ident, tableShapes, type TableShape } from './mirror/tables.js';
+import { migrateShared } from './pg-migrate.js';
+import type { SharedDb } from './pg.js';
+
+const BATCH = 500;
+
+export interface TableReport {
+  table: string;
+  /** Rows sent to PostgreSQL. */
+  rows: number;
+  /** Of those, rows PostgreSQL already had exactly (a second run reports them all here). */
+  unchanged: number;
+}
+
+export interface MigrateReport {
+  schema: { from: number; to: number };
+  tables: TableReport[];
+  /** Local events appended to PostgreSQL's stream by this run. */
+  events: number;
+}
+
+/** The fingerprint of keys/secret.key kept in cluster_meta 'seal-key'; ClusterNode.checkSealKey computes the same. */
+export function sealKeyPrint(secretKey: Buffer): string {
+  return createHmac('sha256', secretKey).update('petrel seal-key check').digest('hex').slice(0, 32);
+}
+
+/** Copy `db`'s shared state into PostgreSQL as node `node`'s; see the header for what can fail. */
+export async function migrateStore(db: Db, shared: SharedDb, secretKey: Buffer, node: string): Promise<MigrateReport> {
+  refuseJoined(db);
+  const shapes = tableShapes(db);
+  const schema = await migrateShared(shared, shapes);
+  await claimSealKey(shared, secretKey);
+  const tables: TableReport[] = [];
+  for (const shape of shapes) tables.push(await copyTable(db, shared, shape));
+  const shipped = await new Shipper(db, shared, shapes, node).drain();
+  writeState(db, 'migrated', String(Date.now()));
+  return { schema, tables, events: shipped.events };
+}
+
+/** A directory that joined a cluster has PostgreSQL's rows; copying its local copy back could undo newer writes. */
+function refuseJoined(db: Db): void {
+  if (readState(db, 'changes') !== null && readState(db, 'migrated') === null) {
+    throw new Error('this data directory is already a node of a cluster: its shared state is in PostgreSQL');
+  }
+}
+
+async function claimSealKey(shared: SharedDb, secretKey: Buffer): Promise<void> {
+  const print = sealKeyPrint(secretKey);
+  await shared.query("INSERT INTO cluster_meta (key, value) VALUES ('seal-key', $1) ON CONFLICT (key) DO NOTHING", [print]);
+  const { rows } = await shared.query<{ value: string }>("SELECT value FROM cluster_meta WHERE key = 'seal-key'");
+  if (rows[0]?.value !== print) {
+    throw new Error('PostgreSQL already belongs to a cluster with another keys/secret.key: migrating would leave this directory\'s sealed secrets unreadable there (docs/cluster.md)');
+  }
+}
+
+/** One table in one transaction, under the change-log lock like every other writer of mirrored tables. */
+async function copyTable(db: Db, shared: SharedDb, shape: TableShape): Promise<TableReport> {
+  const rows = readRows(db, shape);
+  const report: TableReport = { table: shape.name, rows: rows.length, unchanged: 0 };
+  if (rows.length === 0) return report;
+  await shared.tx(async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
+    for (let i = 0; i < rows.length; i += BATCH) report.unchanged += await upsertBatch(c, shape, rows.slice(i, i + BATCH));
+  });
+  return report;
+}
+
+/** Each row as the JSON image the capture triggers produce, so types travel the way shipped rows do. */
+function readRows(db: Db, shape: TableShape): string[] {
+  const image = `json_object(${shape.columns.map((c) => `'${c.name}', ${ident(c.name)}`).join(', ')})`;
+  const rows = db.prepare(`SELECT ${image} AS row FROM ${ident(shape.name)}`).all() as { row: string }[];
+  return rows.map((r) => r.row);
+}
+
+/** Upsert a batch; resolves with how many rows PostgreSQL already had unchanged (they write nothing). */
+async function upsertBatch(c: PoolClient, shape: TableShape, rows: string[]): Promise<number> {
+  const r = await c.query(upsertManySql(shape), [`[${rows.join(',')}]`]);
+  return rows.length - (r.rowCount ?? 0);
+}
+
+/** Like pgUpsert for a JSON array of rows, skipping rows that are already identical (pure). */
+export function upsertManySql(shape: TableShape): string {
+  const t = ident(shape.name);
+  const cols = shape.columns.map((c) => ident(c.name));
+  const rest = shape.columns.filter((c) => c.pk === 0).map((c) => ident(c.name));
+  const set = rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  const changed = `(${rest.map((c) => `${t}.${c}`).join(', ')}) IS DISTINCT FROM (${rest.map((c) => `EXCLUDED.${c}`).join(', ')})`;
+  const onConflict = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${set} WHERE ${changed}`;
+  return `INSERT INTO ${t} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) ` +
+    `ON CONFLICT (${shape.key.map(ident).join(', ')}) ${onConflict}`;
+}
