@@ -41,7 +41,10 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
   const insertEvent = prepareEventInsert(db);
   const suppressed = prepareSuppressionCheck(db);
   const campaignStep = prepareCampaignSendRecord(db);
-  return db.transaction((batch: readonly PendingMessage[]) => {
+  // IMMEDIATE: the batch reads (a campaign contact, suppressions) before it writes, and a deferred
+  // transaction whose snapshot another connection's commit made stale cannot upgrade to a writer: it
+  // fails at once with SQLITE_BUSY instead of waiting (in a cluster the shipper commits every 100 ms).
+  const insertBatch = db.transaction((batch: readonly PendingMessage[]) => {
     for (const message of batch) {
       const { envelope } = message;
       // A campaign step whose contact stopped meanwhile, or that a commit before a crash sent, is not
@@ -73,6 +76,7 @@ export function prepareBatchInsert(db: Db): (batch: readonly PendingMessage[]) =
       });
     }
   });
+  return (batch) => insertBatch.immediate(batch);
 }
 
 /**

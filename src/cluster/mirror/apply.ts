@@ -83,7 +83,7 @@ export class Applier {
         n += rows.length;
       }
       writeState(this.db, 'changes', copy.seq);
-    })();
+    }).immediate();
     return n;
   }
 
@@ -98,7 +98,7 @@ export class Applier {
         else this.remove(shape, r.row);
       }
       writeState(this.db, 'changes', rows[rows.length - 1]!.seq, 'max');
-    })();
+    }).immediate(); // it reads the cursor first: take the write lock up front (see queue/message-rows.ts)
   }
 
   /** INSERT OR REPLACE of the columns this node knows (a newer node's extra columns are left out). */

@@ -66,7 +66,7 @@ export class Shipper {
       if (outbox.length > 0) this.db.prepare('DELETE FROM cluster_outbox WHERE seq <= ?').run(outbox[outbox.length - 1]!.seq);
       if (events.length > 0) writeState(this.db, 'events', String(events[events.length - 1]!.id), 'max');
     });
-    done();
+    done.immediate();
     return { rows: outbox.length, events: events.length };
   }
 
