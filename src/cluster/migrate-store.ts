@@ -7,6 +7,7 @@ import type { PoolClient } from 'pg';
 import type { Db } from '../store/db.js';
 import { CHANGES_LOCK } from './mirror/ddl.js';
 import { Shipper } from './mirror/ship.js';
+import { sealMissingPrivateKeys } from '../auth/dkim-keys.js';
 import { readState, writeState } from './mirror/state.js';
 import { ident, tableShapes, type TableShape } from './mirror/tables.js';
 import { migrateShared } from './pg-migrate.js';
@@ -35,8 +36,9 @@ export function sealKeyPrint(secretKey: Buffer): string {
 }
 
 /** Copy `db`'s shared state into PostgreSQL as node `node`'s; see the header for what can fail. */
-export async function migrateStore(db: Db, shared: SharedDb, secretKey: Buffer, node: string): Promise<MigrateReport> {
+export async function migrateStore(db: Db, shared: SharedDb, secretKey: Buffer, node: string, dataDir: string): Promise<MigrateReport> {
   refuseJoined(db);
+  sealMissingPrivateKeys(db, dataDir); // DKIM keys made before keys were sealed in the row: other nodes have no file
   const shapes = tableShapes(db);
   const schema = await migrateShared(shared, shapes);
   await claimSealKey(shared, secretKey);

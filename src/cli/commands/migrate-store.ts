@@ -30,16 +30,16 @@ export function registerMigrateStoreCommand(program: Command): void {
       if (!config.store.postgres) throw new UsageError('migrate-store: the config has no store.postgres to copy into');
       const url = postgresUrl(config.store)!;
       const name = nodeName(config);
-      const report = await migrate(url, config.store.postgres.statementTimeoutMs, name, databasePath(config), secretKeyPath(config));
+      const report = await migrate(url, config.store.postgres.statementTimeoutMs, name, config.dataDir);
       process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     });
 }
 
-async function migrate(url: string, statementTimeoutMs: number, name: string, dbFile: string, keyFile: string): Promise<MigrateReport> {
-  const db = openDatabase(dbFile);
+async function migrate(url: string, statementTimeoutMs: number, name: string, dataDir: string): Promise<MigrateReport> {
+  const db = openDatabase(databasePath({ dataDir }));
   const shared = new SharedDb(url, { poolSize: 2, statementTimeoutMs, applicationName: `petrel migrate-store ${name}` });
   try {
-    return await migrateStore(db, shared, loadOrCreateSecretKey(keyFile), name);
+    return await migrateStore(db, shared, loadOrCreateSecretKey(secretKeyPath({ dataDir })), name, dataDir);
   } catch (err) {
     if (isConnectionError(err)) throw new Error(`PostgreSQL is not reachable: ${(err as Error).message}`);
     throw err;
