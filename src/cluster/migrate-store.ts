@@ -2,11 +2,11 @@
 // seal-key fingerprint, every mirrored table's rows, the events not yet shipped, then marks the directory
 // migrated so it may join. A different seal key in PostgreSQL, a directory that already joined without
 // migrating, or PostgreSQL away: it throws and marks nothing. Running it again re-copies harmlessly.
-import { createHmac } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { Db } from '../store/db.js';
 import { CHANGES_LOCK } from './mirror/ddl.js';
 import { Shipper } from './mirror/ship.js';
+import { claimSealKey } from './seal-key.js';
 import { sealMissingPrivateKeys } from '../auth/dkim-keys.js';
 import { readState, writeState } from './mirror/state.js';
 import { ident, tableShapes, type TableShape } from './mirror/tables.js';
@@ -30,10 +30,6 @@ export interface MigrateReport {
   events: number;
 }
 
-/** The fingerprint of keys/secret.key kept in cluster_meta 'seal-key'; ClusterNode.checkSealKey computes the same. */
-export function sealKeyPrint(secretKey: Buffer): string {
-  return createHmac('sha256', secretKey).update('petrel seal-key check').digest('hex').slice(0, 32);
-}
 
 /** Copy `db`'s shared state into PostgreSQL as node `node`'s; see the header for what can fail. */
 export async function migrateStore(db: Db, shared: SharedDb, secretKey: Buffer, node: string, dataDir: string): Promise<MigrateReport> {
@@ -41,7 +37,7 @@ export async function migrateStore(db: Db, shared: SharedDb, secretKey: Buffer, 
   sealMissingPrivateKeys(db, dataDir); // DKIM keys made before keys were sealed in the row: other nodes have no file
   const shapes = tableShapes(db);
   const schema = await migrateShared(shared, shapes);
-  await claimSealKey(shared, secretKey);
+  await claimSealKey(shared, secretKey, 'PostgreSQL already belongs to a cluster with another keys/secret.key: migrating would leave this directory\'s sealed secrets unreadable there (docs/cluster.md)');
   const tables: TableReport[] = [];
   for (const shape of shapes) tables.push(await copyTable(db, shared, shape));
   const shipped = await new Shipper(db, shared, shapes, node).drain();
@@ -53,15 +49,6 @@ export async function migrateStore(db: Db, shared: SharedDb, secretKey: Buffer, 
 function refuseJoined(db: Db): void {
   if (readState(db, 'changes') !== null && readState(db, 'migrated') === null) {
     throw new Error('this data directory is already a node of a cluster: its shared state is in PostgreSQL');
-  }
-}
-
-async function claimSealKey(shared: SharedDb, secretKey: Buffer): Promise<void> {
-  const print = sealKeyPrint(secretKey);
-  await shared.query("INSERT INTO cluster_meta (key, value) VALUES ('seal-key', $1) ON CONFLICT (key) DO NOTHING", [print]);
-  const { rows } = await shared.query<{ value: string }>("SELECT value FROM cluster_meta WHERE key = 'seal-key'");
-  if (rows[0]?.value !== print) {
-    throw new Error('PostgreSQL already belongs to a cluster with another keys/secret.key: migrating would leave this directory\'s sealed secrets unreadable there (docs/cluster.md)');
   }
 }
 

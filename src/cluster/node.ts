@@ -3,7 +3,6 @@
 // ship this node's writes and events, apply everyone's changes (LISTEN/NOTIFY, polled as a fallback),
 // heartbeat. PostgreSQL going away stops none of them: they retry, /readyz says why, and local work
 // (acceptance, delivery of admitted mail) carries on with the local copy.
-import { createHmac } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
@@ -15,6 +14,7 @@ import { readState, writeState } from './mirror/state.js';
 import { MIRRORED_TABLES, ident, tableShapes, type TableShape } from './mirror/tables.js';
 import { migrateShared } from './pg-migrate.js';
 import { heartbeat, registerNode } from './nodes.js';
+import { claimSealKey } from './seal-key.js';
 import type { Availability, SharedDb } from './pg.js';
 
 const SHIP_POLL_MS = 100;
@@ -153,12 +153,8 @@ export class ClusterNode {
 
   /** Secrets sealed on one node must open on every other: all nodes need the same keys/secret.key. */
   private async checkSealKey(): Promise<void> {
-    const print = createHmac('sha256', this.secretKey).update('petrel seal-key check').digest('hex').slice(0, 32);
-    await this.shared.query("INSERT INTO cluster_meta (key, value) VALUES ('seal-key', $1) ON CONFLICT (key) DO NOTHING", [print]);
-    const { rows } = await this.shared.query<{ value: string }>("SELECT value FROM cluster_meta WHERE key = 'seal-key'");
-    if (rows[0]?.value !== print) {
-      throw new Error('this node\'s keys/secret.key differs from the cluster\'s: copy keys/secret.key from a node of the cluster into this data directory (docs/cluster.md)');
-    }
+    await claimSealKey(this.shared, this.secretKey,
+      'this node\'s keys/secret.key differs from the cluster\'s: copy keys/secret.key from a node of the cluster into this data directory (docs/cluster.md)');
   }
 
   /** A data directory with its own users, domains... that never joined would have them overwritten. */
