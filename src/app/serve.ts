@@ -104,7 +104,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   const mailboxes: RunningMailboxSide = startMailboxes({
     db, config, log, clock: processClock(), secretKey, queue,
     wakeDelivery: () => delivery.scheduler.wake(), wakeCampaigns: () => campaigns?.wake(),
-  });
+  }, cluster);
   cluster?.onApplied(() => {
     // Another node changed shared state: identities, shaping, suppressions and mailboxes are re-read.
     delivery.gate.invalidate();
