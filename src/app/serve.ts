@@ -81,7 +81,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   const delivery = startDelivery(config, db, queue, directory, returnPaths, log, metrics, (conn) => cluster?.prepare(conn));
   const reports = new ReportService({ db, dataDir: config.dataDir, returnPaths, scanMailboxes: config.bounces.scanMailboxes, log });
   reports.start();
-  const webhooks = startWebhooks(config, db, log);
+  const webhooks = startWebhooks(config, db, log, process.env, cluster);
   metrics.watchWebhooks(() => webhooks.backlog());
   // A commit may mean due mail, a report to read, and 'accepted' events for the webhooks. One group
   // commit acknowledges many messages at once: wake them once for all (webhooks.wake() runs a query).
@@ -104,7 +104,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   const mailboxes: RunningMailboxSide = startMailboxes({
     db, config, log, clock: processClock(), secretKey, queue,
     wakeDelivery: () => delivery.scheduler.wake(), wakeCampaigns: () => campaigns?.wake(),
-  });
+  }, cluster);
   cluster?.onApplied(() => {
     // Another node changed shared state: identities, shaping, suppressions and mailboxes are re-read.
     delivery.gate.invalidate();

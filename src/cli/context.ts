@@ -33,7 +33,7 @@ export function configFor(command: Command): PetrelConfig {
  * acts on the shared state: the local copy is brought up to date first, and what it wrote is in
  * PostgreSQL before it returns (it fails, and says so, when PostgreSQL cannot be reached).
  */
-export async function withDatabase<T>(config: PetrelConfig, work: (db: Db) => T | Promise<T>): Promise<T> {
+export async function withDatabase<T>(config: PetrelConfig, work: (db: Db, cluster: ClusterNode | null) => T | Promise<T>): Promise<T> {
   const db = openDatabase(databasePath(config));
   let cluster: ClusterNode | null = null;
   try {
@@ -41,7 +41,7 @@ export async function withDatabase<T>(config: PetrelConfig, work: (db: Db) => T 
       cluster = await joinCluster(config, db, loadOrCreateSecretKey(secretKeyPath(config)), createLogger({ log: { level: 'silent' } }), 'cli');
       if (cluster?.notReady()) throw new Error(`the shared state is not reachable: ${cluster.notReady()}`);
     }
-    const result = await work(db);
+    const result = await work(db, cluster);
     await cluster?.flush();
     return result;
   } finally {

@@ -1,5 +1,5 @@
 // The public JSON form of an event: the one shape for `petrel events --json`, webhooks and the API.
-// Times are ISO 8601 (UTC); absent values are null, so every key is always present.
+// ISO 8601 times; absent values are null so every key is present (`node` only in cluster mode).
 import type { StoredEvent } from './types.js';
 
 export interface PublicEvent {
@@ -16,6 +16,8 @@ export interface PublicEvent {
   class: string | null;
   reason: string | null;
   data: Record<string, unknown>;
+  /** Cluster mode only: the node the event happened on. */
+  node?: string;
 }
 
 export function toPublicEvent(e: StoredEvent): PublicEvent {
@@ -34,5 +36,6 @@ export function toPublicEvent(e: StoredEvent): PublicEvent {
     class: e.class,
     reason: e.reason,
     data: e.data,
+    ...(e.node !== undefined ? { node: e.node } : {}),
   };
 }

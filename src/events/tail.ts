@@ -21,6 +21,12 @@ export function newestEvents(db: Db, q: Omit<EventQuery, 'afterId'> & { limit: n
   return new EventStore(db).list({ ...q, afterId: ids[ids.length - 1]! - 1 });
 }
 
+/** Where a tail reads from: the node's EventStore, or the cluster's global stream (cluster/events.ts). */
+export interface EventReader {
+  list(q: EventQuery): StoredEvent[] | Promise<StoredEvent[]>;
+  lastId(): number | Promise<number>;
+}
+
 export interface TailOptions extends Omit<EventQuery, 'afterId' | 'limit'> {
   /** Start after this id; default: the newest event now (only new events are shown). */
   fromId?: number;
@@ -31,13 +37,13 @@ export interface TailOptions extends Omit<EventQuery, 'afterId' | 'limit'> {
 }
 
 /** Call `emit` for every event committed after the start, in id order, until `signal` aborts or `max` is reached. */
-export async function tailEvents(db: Db, opts: TailOptions, emit: (event: StoredEvent) => void | Promise<void>): Promise<number> {
-  const store = new EventStore(db);
-  let cursor = opts.fromId ?? store.lastId();
+export async function tailEvents(source: Db | EventReader, opts: TailOptions, emit: (event: StoredEvent) => void | Promise<void>): Promise<number> {
+  const store: EventReader = 'lastId' in source ? source : new EventStore(source);
+  let cursor = opts.fromId ?? (await store.lastId());
   let emitted = 0;
   const { fromId: _f, max, pollMs = 250, signal, ...filter } = opts;
   while (!signal.aborted && (max === undefined || emitted < max)) {
-    const batch = store.list({ ...filter, afterId: cursor, limit: 500 });
+    const batch = await store.list({ ...filter, afterId: cursor, limit: 500 });
     for (const event of batch) {
       if (signal.aborted || (max !== undefined && emitted >= max)) return emitted;
       await emit(event);

@@ -61,6 +61,8 @@ export interface NewEvent {
 export interface StoredEvent extends Required<Omit<NewEvent, 'data'>> {
   id: number;
   data: Record<string, unknown>;
+  /** Cluster mode: the node the event happened on (the id is then the global stream's). */
+  node?: string;
 }
 
 /** The tags and metadata of a message (API sends), for an event's data; {} when it has none. */

@@ -1,14 +1,32 @@
 // Sends events to every webhook endpoint: one request at a time per endpoint, so each receives its
-// events in id order. All state is in SQLite; a batch sent but not yet recorded is sent again after a
-// crash (at least once). A batch failing for retryHours is recorded in webhook_failures and skipped.
+// events in id order. A batch sent but not yet recorded is sent again after a crash (at least once);
+// one failing for retryHours is recorded in webhook_failures and skipped. State: an EndpointSource.
 import { toPublicEvent } from '../events/json.js';
 import type { Logger } from '../util/log.js';
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { buildRequest, postJson, type PostOutcome, type WebhookRequest } from './request.js';
-import type { Webhook, WebhookStore } from './store.js';
+import type { StoredEvent } from '../events/types.js';
+import type { FailureState, Webhook } from './store.js';
+
+type MaybeAsync<T> = T | Promise<T>;
+
+/**
+ * The endpoints this node sends to, their cursors and failure state: the WebhookStore alone, or in
+ * cluster mode the endpoints whose lease it holds with their cursors in PostgreSQL (cluster-source.ts).
+ */
+export interface EndpointSource {
+  /** Sync: metrics read the backlog (cluster mode: cursors as of the last lease round). */
+  all(): Webhook[];
+  get(id: string): MaybeAsync<Webhook | null>;
+  batch(w: Webhook, limit: number): MaybeAsync<StoredEvent[]>;
+  backlog(w: Webhook): number;
+  advance(id: string, from: number, to: number): MaybeAsync<boolean>;
+  recordFailure(id: string, cursor: number, f: FailureState): MaybeAsync<void>;
+  drop(id: string, cursor: number, batch: { first: number; last: number }, at: number, error: string): MaybeAsync<boolean>;
+}
 
 export interface DispatcherOptions {
-  store: WebhookStore;
+  store: EndpointSource;
   /** The signing secret of an endpoint; null when it cannot be had (the attempt then fails). */
   secretOf: (endpoint: Webhook) => string | null;
   batchSize: number;
@@ -55,11 +73,12 @@ export class WebhookDispatcher {
    * Start sending to every due endpoint that is not already busy. Resolves when those runs end
    * (tests await it; the poll does not).
    */
-  wake(): Promise<void> {
-    if (this.stopping.signal.aborted) return Promise.resolve();
+  async wake(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    const endpoints = this.opts.store.all();
     const now = this.now();
     const runs: Promise<void>[] = [];
-    for (const endpoint of this.opts.store.all()) {
+    for (const endpoint of endpoints) {
       if (this.busy.has(endpoint.id) || (endpoint.nextAttemptAt ?? 0) > now) continue;
       const run = this.drain(endpoint.id)
         .catch((err: unknown) => this.opts.log.error({ event: 'webhook-error', webhook: endpoint.id, err }, 'webhook dispatcher failed'))
@@ -67,7 +86,7 @@ export class WebhookDispatcher {
       this.busy.set(endpoint.id, run);
       runs.push(run);
     }
-    return Promise.all(runs).then(() => undefined);
+    await Promise.all(runs);
   }
 
   /** Stop polling, abort requests in flight (their batches are sent again later) and wait for them. */
@@ -88,22 +107,24 @@ export class WebhookDispatcher {
   private async drain(id: string): Promise<void> {
     const { store, batchSize } = this.opts;
     while (!this.stopping.signal.aborted) {
-      const endpoint = store.get(id);
+      const endpoint = await store.get(id);
       if (endpoint === null || (endpoint.nextAttemptAt ?? 0) > this.now()) return;
-      const events = store.batch(endpoint, batchSize);
+      const events = await store.batch(endpoint, batchSize);
       if (events.length === 0) return;
       const range = { first: events[0]!.id, last: events[events.length - 1]!.id };
       const outcome = await this.send(endpoint, events.map(toPublicEvent));
       if (outcome.ok) {
-        store.advance(id, endpoint.cursor, range.last);
+        if (!(await store.advance(id, endpoint.cursor, range.last))) return; // the cursor moved elsewhere (or the lease did)
         this.opts.log.debug({ event: 'webhook-sent', webhook: id, ...range, status: outcome.status }, 'webhook batch sent');
-      } else if (outcome.aborted || !this.failed(endpoint, range, outcome.error)) {
+      } else if (outcome.aborted || !(await this.failed(endpoint, range, outcome.error))) {
         return;
       }
     }
   }
 
   private async send(endpoint: Webhook, events: ReturnType<typeof toPublicEvent>[]): Promise<PostOutcome> {
+    // The reads before it are async (cluster mode): stop() may have come meanwhile.
+    if (this.stopping.signal.aborted) return { ok: false, status: null, error: 'stopped', aborted: true };
     const secret = this.opts.secretOf(endpoint);
     if (secret === null) return { ok: false, status: null, error: 'signing secret unavailable', aborted: false };
     const req = buildRequest(endpoint, events, secret, this.now(), this.opts.userAgent);
@@ -114,19 +135,19 @@ export class WebhookDispatcher {
    * Record a failed attempt and schedule the next one; once the batch has been failing for
    * retryHours, drop it instead. True when the endpoint may go on with the next batch.
    */
-  private failed(endpoint: Webhook, range: { first: number; last: number }, error: string): boolean {
+  private async failed(endpoint: Webhook, range: { first: number; last: number }, error: string): Promise<boolean> {
     const { store, log } = this.opts;
     const now = this.now();
     const failingSince = endpoint.failingSince ?? now;
     const failures = endpoint.failures + 1;
     const context = { webhook: endpoint.id, url: endpoint.url, ...range, failures, error };
     if (now - failingSince >= this.opts.retryHours * 3_600_000) {
-      store.drop(endpoint.id, endpoint.cursor, range, now, error);
+      await store.drop(endpoint.id, endpoint.cursor, range, now, error);
       log.error({ event: 'webhook-dropped', ...context }, 'webhook batch dropped after failing for retryHours');
       return true;
     }
     const nextAttemptAt = now + retryDelayMs(failures, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
-    store.recordFailure(endpoint.id, endpoint.cursor, { failingSince, failures, nextAttemptAt, error });
+    await store.recordFailure(endpoint.id, endpoint.cursor, { failingSince, failures, nextAttemptAt, error });
     log.warn({ event: 'webhook-failed', ...context, nextAttemptAt: new Date(nextAttemptAt).toISOString() }, 'webhook batch failed');
     return false;
   }

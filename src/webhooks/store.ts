@@ -126,11 +126,16 @@ export class WebhookStore {
   drop(id: string, cursor: number, batch: { first: number; last: number }, at: number, error: string): boolean {
     return this.db.transaction(() => {
       if (!this.advance(id, cursor, batch.last)) return false;
-      this.db
-        .prepare('INSERT INTO webhook_failures (webhook_id, first_event, last_event, dropped_at, error) VALUES (?, ?, ?, ?, ?)')
-        .run(id, batch.first, batch.last, at, error);
+      this.recordDropped(id, batch, at, error);
       return true;
     })();
+  }
+
+  /** Note a dropped batch in webhook_failures (the caller moves the cursor). */
+  recordDropped(id: string, batch: { first: number; last: number }, at: number, error: string): void {
+    this.db
+      .prepare('INSERT INTO webhook_failures (webhook_id, first_event, last_event, dropped_at, error) VALUES (?, ?, ?, ?, ?)')
+      .run(id, batch.first, batch.last, at, error);
   }
 
   /** Dropped batches of an endpoint, newest first. */

@@ -2,7 +2,8 @@
 // domain. The cursor is the last event id returned (opaque), so polling with it is a tail.
 import { z } from 'zod';
 import { toPublicEvent } from '../../events/json.js';
-import { EventStore } from '../../events/store.js';
+import { listSharedEvents } from '../../cluster/events.js';
+import { EventStore, type EventQuery } from '../../events/store.js';
 import { EVENT_TYPES, type EventType } from '../../events/types.js';
 import type { ApiContext } from '../context.js';
 import { route } from '../route.js';
@@ -29,15 +30,18 @@ export const eventsQuery = z.strictObject({
 
 export function eventRoutes(ctx: ApiContext) {
   const store = new EventStore(ctx.db);
+  // In cluster mode the global stream in PostgreSQL, so every node lists the same events in one order.
+  const shared = ctx.cluster?.shared;
+  const read = (q: EventQuery) => (shared ? listSharedEvents(shared, q) : store.list(q));
   return [
     route({
       method: 'GET', url: '/v1/events', scope: 'read', tag: 'events',
       summary: 'Events, oldest first; nextCursor follows the last one returned (poll with it to tail; empty data: caught up)',
       query: eventsQuery,
       responses: { 200: ['a page of events'] },
-      handler: ({ query }) => {
+      handler: async ({ query }) => {
         const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor, z.number().int().nonnegative());
-        const events = store.list({
+        const events = await read({
           ...(afterId !== undefined ? { afterId } : {}),
           ...(query.since !== undefined ? { since: Date.parse(query.since) } : {}),
           ...(query.type ? { types: query.type } : {}),

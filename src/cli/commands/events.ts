@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { toPublicEvent } from '../../events/json.js';
+import { newestSharedEvents, sharedEventReader } from '../../cluster/events.js';
 import { newestEvents, tailEvents } from '../../events/tail.js';
 import { EVENT_TYPES, type EventType, type StoredEvent } from '../../events/types.js';
 import { configFor, withDatabase } from '../context.js';
@@ -81,7 +82,8 @@ export function registerEventsCommands(program: Command): void {
         ...(o.recipient === undefined ? {} : { recipient: o.recipient }),
         ...(o.domain === undefined ? {} : { sendingDomain: o.domain }),
       };
-      const found = await withDatabase(configFor(command), (db) => newestEvents(db, query));
+      // In cluster mode the global stream: every node's events, in one order.
+      const found = await withDatabase(configFor(command), (db, cluster) => (cluster ? newestSharedEvents(cluster.shared, query) : newestEvents(db, query)));
       process.stdout.write(o.json ? found.map(jsonLine).join('') : eventTable(found));
     });
   events
@@ -94,12 +96,12 @@ export function registerEventsCommands(program: Command): void {
     .action(async (raw: unknown, command: Command) => {
       const o = tailOptions.parse(raw);
       const types = parseTypes(o.type);
-      await withDatabase(configFor(command), (db) => followUntilSignal(db, { ...o, types }));
+      await withDatabase(configFor(command), (db, cluster) => followUntilSignal(cluster ? sharedEventReader(cluster.shared) : db, { ...o, types }));
     });
 }
 
 async function followUntilSignal(
-  db: Parameters<typeof tailEvents>[0],
+  source: Parameters<typeof tailEvents>[0],
   o: { json: boolean; from?: number | undefined; max?: number | undefined; types: EventType[] | undefined },
 ): Promise<void> {
   const stop = new AbortController();
@@ -112,7 +114,7 @@ async function followUntilSignal(
       ...(o.max === undefined ? {} : { max: o.max }),
       ...(o.types === undefined ? {} : { types: o.types }),
     };
-    await tailEvents(db, opts, (e) => write(o.json ? jsonLine(e) : eventLine(e)));
+    await tailEvents(source, opts, (e) => write(o.json ? jsonLine(e) : eventLine(e)));
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
