@@ -53,6 +53,7 @@ interface Planned {
 
 /** A step whose identity reached today's cap is looked at again this much later. */
 const CAPPED_RETRY_MS = 15 * 60_000;
+const CLAIM_WARN_MS = 10_000;
 
 const SUPPRESSION_STATE: Record<string, string> = { 'hard-bounce': 'bounced', complaint: 'complained', unsubscribe: 'unsubscribed', manual: 'stopped' };
 
@@ -62,6 +63,7 @@ export class StepSender {
   private readonly chooser: IdentityChooser;
   private readonly suppressions: SuppressionStore;
   private readonly candidates: ClaimCandidates;
+  private claimWarnedAt = -Infinity;
 
   constructor(private readonly deps: StepSenderDeps) {
     this.store = new CampaignStore(deps.db);
@@ -87,7 +89,7 @@ export class StepSender {
     try {
       claimed = await claims.claim({ campaign: campaign.name, email: contact.email, step: rendered.step, queueId, candidates, retryAt: now + CAPPED_RETRY_MS });
     } catch (error) {
-      this.deps.log.warn({ event: 'campaign-claim-failed', campaign: campaign.name, contact: contact.email, err: error }, 'claiming a campaign step failed; it is tried again');
+      this.claimFailed(campaign.name, contact.email, error);
       return false;
     }
     if (claimed.result !== 'claimed') return false;
@@ -156,6 +158,14 @@ export class StepSender {
       return false;
     }
     return this.store.sendByMessage(writer.id) !== null;
+  }
+
+  /** PostgreSQL away fails every claim of a tick: one warning per CLAIM_WARN_MS, the rest at debug. */
+  private claimFailed(campaign: string, contact: string, error: unknown): void {
+    const at = performance.now();
+    const loud = at - this.claimWarnedAt >= CLAIM_WARN_MS;
+    if (loud) this.claimWarnedAt = at;
+    this.deps.log[loud ? 'warn' : 'debug']({ event: 'campaign-claim-failed', campaign, contact, err: error }, 'claiming a campaign step failed; it is tried again');
   }
 
   private envelope(p: Planned, tag: CampaignStepTag, now: number): Envelope {

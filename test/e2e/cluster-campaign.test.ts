@@ -30,7 +30,6 @@ let cluster: Cluster;
 let sink: Sink;
 
 before(async () => {
-  const t0 = Date.now();
   sink = await startSink('127.0.0.1', await freePort());
   cluster = await startCluster(3, {
     clock: true,
@@ -44,7 +43,6 @@ before(async () => {
   const names = Array.from({ length: IDENTITIES }, (_, i) => `r${i}`);
   for (const name of names) await relayIdentity(a, name, sink, ['--daily-cap', String(CAP)]);
   await cliOk(a, ['pool', 'add', 'p', ...names.flatMap((n) => ['--identity', n])]);
-  console.log(`# setup: cluster and identities in ${Date.now() - t0} ms`);
   await importContacts(a, 'spread', Array.from({ length: CONTACTS }, (_, i) => ({ email: `c${i}@dest${i % 7}.test`, first_name: `C${i}` })));
 });
 after(async () => {
@@ -93,4 +91,6 @@ test('three nodes share one campaign: caps hold over the sum of nodes, a killed 
   assert.deepEqual(duplicates, [], 'no contact got step 1 twice');
   assert.deepEqual(missing, [], 'every contact got step 1');
   assert.equal(all.length, CONTACTS);
+  const reconciled = b.logs.split('\n').filter((l) => l.includes('campaign-claims-reconciled'));
+  console.log(`# claims per node: ${perNode.replace(/\n/g, ' ')}; node B after its restart: ${reconciled.join(' ') || 'no claims to reconcile'}`);
 });
