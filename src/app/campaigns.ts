@@ -9,6 +9,8 @@ import type { Db } from '../store/db.js';
 import { processClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { ContactStops } from '../campaigns/stops.js';
+import type { ClusterNode } from '../cluster/node.js';
+import { PgStepClaims, type ClaimCounts } from '../cluster/claims.js';
 
 export interface CampaignsDeps {
   config: PetrelConfig;
@@ -20,6 +22,8 @@ export interface CampaignsDeps {
   wakeDelivery(): void;
   /** The HTTP server's port once it listens (the default unsubscribe URL names it). */
   httpPort(): number | null;
+  /** Cluster mode: steps are claimed in PostgreSQL before they are queued. */
+  cluster?: ClusterNode | null;
 }
 
 export interface RunningCampaigns {
@@ -28,6 +32,8 @@ export interface RunningCampaigns {
   wake(): void;
   stop(): Promise<void>;
   api: { tokens: UnsubscribeTokens; stops: ContactStops; wake(): void; clock: Clock };
+  /** Cluster mode: claim attempts by result (null on a single node). */
+  claimCounts: ClaimCounts | null;
 }
 
 /** The base URL of one-click links: campaigns.publicUrl, else Petrel's own HTTP listener. */
@@ -46,12 +52,14 @@ export function startCampaigns(deps: CampaignsDeps): RunningCampaigns {
   const tokens = new UnsubscribeTokens(deps.secretKey);
   const clock = processClock();
   const domain = unsubscribeDomain(config);
+  // Reconciles this node's claims left by a crash before its first new claim (src/cluster/claims.ts).
+  const claims = deps.cluster ? new PgStepClaims(deps.cluster.shared, deps.cluster.name, db, log) : null;
   const engine = new CampaignEngine({
     db, queue: deps.queue, hostname: config.hostname, tokens, log, dataDir: config.dataDir, clock,
     tickMs: config.campaigns.tickMs, batch: config.campaigns.batch, unsubscribeScope: config.campaigns.unsubscribeScope,
     autoReplyPauseDays: config.mailboxes.autoReplyPauseDays,
     unsubscribe: { baseUrl: () => unsubscribeBaseUrl(config, deps.httpPort()), domain },
-    onQueued: deps.wakeDelivery,
+    onQueued: deps.wakeDelivery, claims,
   });
   if (config.campaigns.enabled) engine.start();
   const wake = () => void engine.wake();
@@ -67,5 +75,6 @@ export function startCampaigns(deps: CampaignsDeps): RunningCampaigns {
     },
     stop: () => engine.stop(),
     api: { tokens, stops: engine.contactStops, wake, clock },
+    claimCounts: claims?.counts ?? null,
   };
 }

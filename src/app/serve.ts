@@ -100,7 +100,8 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   };
   let mtaSts: HttpsServer | null = null;
   let http: RunningHttp | null = null;
-  campaigns = startCampaigns({ config, db, queue, secretKey, log, isLocalDomain: (d) => directory.isLocalDomain(d), wakeDelivery: () => delivery.scheduler.wake(), httpPort: () => http?.port ?? null });
+  campaigns = startCampaigns({ config, db, queue, secretKey, log, isLocalDomain: (d) => directory.isLocalDomain(d), wakeDelivery: () => delivery.scheduler.wake(), httpPort: () => http?.port ?? null, cluster });
+  if (campaigns.claimCounts) metrics.watchClaims(campaigns.claimCounts);
   const mailboxes: RunningMailboxSide = startMailboxes({
     db, config, log, clock: processClock(), secretKey, queue,
     wakeDelivery: () => delivery.scheduler.wake(), wakeCampaigns: () => campaigns?.wake(),

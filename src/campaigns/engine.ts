@@ -2,6 +2,8 @@
 // inbound mail first, then for each running campaign enrolls new list members, starts new contacts
 // (dailyLimit, spread over the window) and queues due steps through the identities layer. A tick that
 // fails is logged and the next one tries again; nothing is marked sent unless its message committed.
+// In cluster mode every node sends due steps (each one claimed, step-claims.ts), while enrolling,
+// starting and finishing run on the one node holding the campaign's lease.
 import type { Db } from '../store/db.js';
 import type { Clock } from '../util/clock.js';
 import { CoalescedRun } from '../util/coalesce.js';
@@ -16,6 +18,8 @@ import { CampaignStore, type StoredCampaign } from './store.js';
 import { ContactStops } from './stops.js';
 
 const RESWEEP_MS = 600_000;
+/** Cluster mode picks a tick's batch at random from this many batches' worth of due contacts. */
+const CLUSTER_SPREAD = 4;
 
 export interface EngineDeps extends Omit<StepSenderDeps, 'stops'> {
   dataDir: string;
@@ -71,6 +75,7 @@ export class CampaignEngine {
     try {
       this.eventStops.drain();
       this.inbound.drain();
+      await this.deps.claims?.settle(); // claims a crash left are settled before this node claims again
       let queued = 0;
       for (const c of this.store.running()) queued += await this.run(c, this.deps.clock());
       if (queued > 0) this.deps.onQueued();
@@ -81,13 +86,39 @@ export class CampaignEngine {
 
   /** One campaign's work for this tick; returns the steps queued. */
   private async run(c: StoredCampaign, now: number): Promise<number> {
-    this.enroll(c, now);
-    this.startContacts(c, now);
-    const due = this.store.due(c.name, now, this.deps.batch);
+    const lead = await this.leads(c.name);
+    if (lead) {
+      this.enroll(c, now);
+      this.startContacts(c, now);
+    }
+    const due = this.due(c.name, now);
     const results = await Promise.all(due.map((contact) => this.sender.send(c, contact, now)));
     const queued = results.filter(Boolean).length;
-    if (due.length === 0 && this.store.done(c.name)) this.finish(c, now);
+    if (lead && due.length === 0 && this.store.done(c.name)) this.finish(c, now);
     return queued;
+  }
+
+  /** Always on a single node; in cluster mode while this node holds the campaign's lease. */
+  private async leads(name: string): Promise<boolean> {
+    const { claims } = this.deps;
+    if (!claims) return true;
+    try {
+      return await claims.leads(name);
+    } catch {
+      return false; // PostgreSQL away: the one-writer work waits for it
+    }
+  }
+
+  /** Due contacts; in cluster mode a random part of a wider set, so nodes seldom reach for the same ones. */
+  private due(name: string, now: number): ReturnType<CampaignStore['due']> {
+    const { batch, claims } = this.deps;
+    if (!claims) return this.store.due(name, now, batch);
+    const wide = this.store.due(name, now, batch * CLUSTER_SPREAD);
+    for (let i = wide.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [wide[i], wide[j]] = [wide[j]!, wide[i]!];
+    }
+    return wide.slice(0, batch);
   }
 
   /**

@@ -134,6 +134,17 @@ export class Metrics {
     watchCampaigns(this.registry, db);
   }
 
+  /** Cluster mode: campaign step claims by result (claimed, taken, busy, moved, capped, released, reconciled). */
+  watchClaims(counts: { byResult: ReadonlyMap<string, number> }): void {
+    new Gauge({
+      name: 'petrel_campaign_claims_total', help: 'Campaign step claims in PostgreSQL by result, since this node started', labelNames: ['result'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [result, n] of counts.byResult) this.set({ result }, n);
+      },
+    });
+  }
+
   /** A metric must never fail the delivery or acceptance it counts: a failing lookup labels "other". */
   private sendingDomainOrFalse(domain: string): boolean {
     try {

@@ -63,9 +63,17 @@ export class QueueWriter implements MessageSink {
     return this.group.flushCount;
   }
 
-  /** Start a message; `direction` overrides the one its role implies (local delivery stores inbound). */
-  open(envelope: Envelope, opts: { direction?: Direction } = {}): QueuedMessageWriter {
-    const id = this.ids.next();
+  /** A fresh queue id, for a caller that must record it elsewhere before opening (campaign claims). */
+  nextId(): string {
+    return this.ids.next();
+  }
+
+  /**
+   * Start a message; `direction` overrides the one its role implies (local delivery stores inbound);
+   * `id` is one nextId() gave, used at most once.
+   */
+  open(envelope: Envelope, opts: { direction?: Direction; id?: string } = {}): QueuedMessageWriter {
+    const id = opts.id ?? this.ids.next();
     const body = new BodyAccumulator(join(this.spoolDir, id), this.memoryBodyLimit);
     return new QueuedMessageWriter(id, body, () => this.persist(id, envelope, body, opts.direction));
   }

@@ -509,6 +509,7 @@ export const MIGRATIONS: Migration[] = [
     node TEXT NOT NULL,
     queue_id TEXT NOT NULL,           -- the message the claiming node queues (checked at its restart)
     identity TEXT,
+    day TEXT,                         -- the cap_counters day the claim counted in (given back with it)
     claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (campaign, email, step)
   );
