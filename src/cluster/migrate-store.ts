@@ -4,7 +4,7 @@
 // migrating, or PostgreSQL away: it throws and marks nothing. Running it again re-copies harmlessly.
 import type { PoolClient } from 'pg';
 import type { Db } from '../store/db.js';
-import { CHANGES_LOCK } from './mirror/ddl.js';
+import { CHANGES_LOCK, pgUpsertMany } from './mirror/ddl.js';
 import { Shipper } from './mirror/ship.js';
 import { claimSealKey } from './seal-key.js';
 import { sealMissingPrivateKeys } from '../auth/dkim-keys.js';
@@ -73,18 +73,7 @@ function readRows(db: Db, shape: TableShape): string[] {
 
 /** Upsert a batch; resolves with how many rows PostgreSQL already had unchanged (they write nothing). */
 async function upsertBatch(c: PoolClient, shape: TableShape, rows: string[]): Promise<number> {
-  const r = await c.query(upsertManySql(shape), [`[${rows.join(',')}]`]);
+  const r = await c.query(pgUpsertMany(shape), [`[${rows.join(',')}]`]);
   return rows.length - (r.rowCount ?? 0);
 }
 
-/** Like pgUpsert for a JSON array of rows, skipping rows that are already identical (pure). */
-export function upsertManySql(shape: TableShape): string {
-  const t = ident(shape.name);
-  const cols = shape.columns.map((c) => ident(c.name));
-  const rest = shape.columns.filter((c) => c.pk === 0).map((c) => ident(c.name));
-  const set = rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
-  const changed = `(${rest.map((c) => `${t}.${c}`).join(', ')}) IS DISTINCT FROM (${rest.map((c) => `EXCLUDED.${c}`).join(', ')})`;
-  const onConflict = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${set} WHERE ${changed}`;
-  return `INSERT INTO ${t} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) ` +
-    `ON CONFLICT (${shape.key.map(ident).join(', ')}) ${onConflict}`;
-}

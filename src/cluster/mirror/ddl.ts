@@ -41,19 +41,24 @@ BEGIN
   RETURN NULL;
 END $$ LANGUAGE plpgsql`;
 
-/** Upsert one row given as JSON (the whole row) into PostgreSQL's copy. */
-export function pgUpsert(shape: TableShape): string {
+/**
+ * Upsert many rows given as a JSON array (one statement per table and batch); rows PostgreSQL already
+ * has unchanged are left alone, so they log no change. The keys must be distinct (ship.ts latestImages).
+ */
+export function pgUpsertMany(shape: TableShape): string {
   const t = ident(shape.name);
   const cols = shape.columns.map((c) => ident(c.name));
-  const rest = shape.columns.filter((c) => c.pk === 0).map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`);
-  const onConflict = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${rest.join(', ')}`;
-  return `INSERT INTO ${t} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM jsonb_populate_record(NULL::${t}, $1::jsonb) ` +
+  const rest = shape.columns.filter((c) => c.pk === 0).map((c) => ident(c.name));
+  const set = rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  const changed = `(${rest.map((c) => `${t}.${c}`).join(', ')}) IS DISTINCT FROM (${rest.map((c) => `EXCLUDED.${c}`).join(', ')})`;
+  const onConflict = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${set} WHERE ${changed}`;
+  return `INSERT INTO ${t} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) ` +
     `ON CONFLICT (${shape.key.map(ident).join(', ')}) ${onConflict}`;
 }
 
-/** Delete one row by the key fields of a JSON object. */
-export function pgDelete(shape: TableShape): string {
+/** Delete many rows by the key fields of a JSON array of objects. */
+export function pgDeleteMany(shape: TableShape): string {
   const t = ident(shape.name);
   const match = shape.key.map((k) => `${t}.${ident(k)} = r.${ident(k)}`).join(' AND ');
-  return `DELETE FROM ${t} USING jsonb_populate_record(NULL::${t}, $1::jsonb) r WHERE ${match}`;
+  return `DELETE FROM ${t} USING jsonb_populate_recordset(NULL::${t}, $1::jsonb) r WHERE ${match}`;
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../store/db.js';
 import { installCapture } from './capture.js';
-import { mirrorDdl, pgDelete, pgType, pgUpsert } from './ddl.js';
+import { mirrorDdl, pgDeleteMany, pgType, pgUpsertMany } from './ddl.js';
 import { latestImages } from './ship.js';
 import { MIRRORED_TABLES, tableShapes } from './tables.js';
 import { nextRowId, useRowIdSlot } from '../../store/row-ids.js';
@@ -41,8 +41,8 @@ test('PostgreSQL DDL follows the SQLite declared types and keys', () => {
   const ddl = mirrorDdl(shape);
   assert.match(ddl[0]!, /CREATE TABLE IF NOT EXISTS "pool_members" \("pool" TEXT, "identity" TEXT, "weight" BIGINT, PRIMARY KEY \("pool", "identity"\)\)/);
   assert.ok(ddl.some((s) => s.includes('ADD COLUMN IF NOT EXISTS "weight" BIGINT')));
-  assert.match(pgUpsert(shape), /ON CONFLICT \("pool", "identity"\) DO UPDATE SET "weight" = EXCLUDED."weight"/);
-  assert.match(pgDelete(shape), /"pool_members"."pool" = r."pool" AND "pool_members"."identity" = r."identity"/);
+  assert.match(pgUpsertMany(shape), /ON CONFLICT \("pool", "identity"\) DO UPDATE SET "weight" = EXCLUDED."weight" WHERE/);
+  assert.match(pgDeleteMany(shape), /"pool_members"."pool" = r."pool" AND "pool_members"."identity" = r."identity"/);
 });
 
 test('capture triggers write the whole row on insert and update, the key on delete, old and new key on a key change', () => {

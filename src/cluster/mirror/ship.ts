@@ -6,7 +6,7 @@
 import type { PoolClient } from 'pg';
 import type { Db } from '../../store/db.js';
 import type { SharedDb } from '../pg.js';
-import { CHANGES_LOCK, pgDelete, pgUpsert } from './ddl.js';
+import { CHANGES_LOCK, pgDeleteMany, pgUpsertMany } from './ddl.js';
 import type { TableShape } from './tables.js';
 import { readState, writeState } from './state.js';
 
@@ -87,12 +87,20 @@ export class Shipper {
     return this.db.prepare('SELECT 1 FROM events WHERE id > ? LIMIT 1').get(after) !== undefined;
   }
 
+  /** One statement per table and operation: the batch's last images have distinct keys. */
   private async shipRows(c: PoolClient, outbox: OutboxRow[]): Promise<void> {
     await c.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
+    const groups = new Map<string, { shape: TableShape; op: OutboxRow['op']; rows: string[] }>();
     for (const r of latestImages(outbox, this.shapes)) {
       const shape = this.shapes.get(r.tbl);
       if (!shape) continue; // a table this version no longer mirrors
-      await c.query(r.op === 'upsert' ? pgUpsert(shape) : pgDelete(shape), [r.row]);
+      const key = `${r.tbl} ${r.op}`;
+      const group = groups.get(key) ?? { shape, op: r.op, rows: [] };
+      group.rows.push(r.row);
+      groups.set(key, group);
+    }
+    for (const g of groups.values()) {
+      await c.query(g.op === 'upsert' ? pgUpsertMany(g.shape) : pgDeleteMany(g.shape), [`[${g.rows.join(',')}]`]);
     }
   }
 
