@@ -7,7 +7,6 @@ import type { PetrelConfig } from '../config/schema.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { databasePath, secretKeyPath } from '../store/paths.js';
 import { loadOrCreateSecretKey } from '../store/seal.js';
-import { joinCluster } from '../app/cluster.js';
 import type { ClusterNode } from '../cluster/node.js';
 import { createLogger } from '../util/log.js';
 
@@ -38,6 +37,8 @@ export async function withDatabase<T>(config: PetrelConfig, work: (db: Db, clust
   let cluster: ClusterNode | null = null;
   try {
     if (config.store.postgres) {
+      // Loaded only in cluster mode: pg and the cluster modules cost every other command ~0.1 s.
+      const { joinCluster } = await import('../app/cluster.js');
       cluster = await joinCluster(config, db, loadOrCreateSecretKey(secretKeyPath(config)), createLogger({ log: { level: 'silent' } }), 'cli');
       if (cluster?.notReady()) throw new Error(`the shared state is not reachable: ${cluster.notReady()}`);
     }

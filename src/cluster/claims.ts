@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
 import { admitCap, returnCap } from './caps.js';
 import { acquireLease } from './leases.js';
+import { CHANGES_LOCK } from './mirror/ddl.js';
 import type { SharedDb, Sql } from './pg.js';
 
 const LEAD_TTL_SECONDS = 10;
@@ -99,7 +100,10 @@ async function claimIn(c: Sql, req: ClaimRequest, node: string): Promise<ClaimRe
     return { result: 'claimed', identity: candidate.name };
   }
   // Every identity is at its cap: the step waits in the shared row (all nodes see it), under our lock.
-  await c.query('UPDATE campaign_contacts SET next_at = $3 WHERE campaign = $1 AND email = $2', [req.campaign, req.email, req.retryAt]);
+  // The update logs a change, which takes the change-log lock; a shipper holding that lock may be
+  // waiting for this very row, so only try it: if busy, the next tick claims (and is capped) again.
+  const { rows: [lock] } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [CHANGES_LOCK]);
+  if (lock!.ok) await c.query('UPDATE campaign_contacts SET next_at = $3 WHERE campaign = $1 AND email = $2', [req.campaign, req.email, req.retryAt]);
   return { result: 'capped' };
 }
 
