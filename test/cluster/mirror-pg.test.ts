@@ -85,6 +85,22 @@ test('the same row written on two nodes converges to the last write shipped', as
   assert.equal(await pg.psql("SELECT password_hash FROM users WHERE name = 'u@x.test'"), 'hash-b');
 });
 
+test('two nodes changing different columns of one row both keep their change', async () => {
+  const [a, b] = [open[0]!, open[1]!];
+  a.db.prepare("INSERT INTO domains (name, local, sending, catch_all, created_at) VALUES ('cols.test', 0, 0, 0, 1)").run();
+  await a.node.flush();
+  await b.node.catchUp();
+  a.db.prepare("UPDATE domains SET local = 1 WHERE name = 'cols.test'").run();
+  b.db.prepare("UPDATE domains SET sending = 1 WHERE name = 'cols.test'").run(); // b has not seen a's change
+  await a.node.flush();
+  await b.node.flush();
+  await a.node.catchUp();
+  await b.node.catchUp();
+  const of = (db: Db) => db.prepare("SELECT local, sending FROM domains WHERE name = 'cols.test'").get();
+  assert.deepEqual(of(a.db), { local: 1, sending: 1 });
+  assert.deepEqual(of(b.db), { local: 1, sending: 1 });
+});
+
 test('a node joining later starts from a snapshot of everything, and events form one stream', async () => {
   const a = open[0]!;
   a.db.prepare("INSERT INTO suppressions (address, scope, reason, created_at) VALUES ('gone@x.test', '', 'manual', 1)").run();

@@ -62,3 +62,15 @@ export function pgDeleteMany(shape: TableShape): string {
   const match = shape.key.map((k) => `${t}.${ident(k)} = r.${ident(k)}`).join(' AND ');
   return `DELETE FROM ${t} USING jsonb_populate_recordset(NULL::${t}, $1::jsonb) r WHERE ${match}`;
 }
+
+/**
+ * Update the given columns of rows that exist (a JSON array of key + those columns); a row another node
+ * deleted meanwhile stays deleted. Unchanged rows are not touched, so they log no change.
+ */
+export function pgUpdateMany(shape: TableShape, columns: string[]): string {
+  const t = ident(shape.name);
+  const cols = columns.map(ident);
+  const match = shape.key.map((k) => `${t}.${ident(k)} = r.${ident(k)}`).join(' AND ');
+  return `UPDATE ${t} SET ${cols.map((c) => `${c} = r.${c}`).join(', ')} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) r ` +
+    `WHERE ${match} AND (${cols.map((c) => `${t}.${c}`).join(', ')}, NULL) IS DISTINCT FROM (${cols.map((c) => `r.${c}`).join(', ')}, NULL)`;
+}

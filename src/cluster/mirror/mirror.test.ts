@@ -45,20 +45,22 @@ test('PostgreSQL DDL follows the SQLite declared types and keys', () => {
   assert.match(pgDeleteMany(shape), /"pool_members"."pool" = r."pool" AND "pool_members"."identity" = r."identity"/);
 });
 
-test('capture triggers write the whole row on insert and update, the key on delete, old and new key on a key change', () => {
+test('capture triggers write the whole row on insert, the changed columns on update, the key on delete', () => {
   const { db, done } = tempDb();
   try {
     installCapture(db, tableShapes(db));
     db.prepare("INSERT INTO domains (name, local, sending, catch_all, created_at) VALUES ('a.test', 1, 0, 0, 5)").run();
     db.prepare("UPDATE domains SET sending = 1 WHERE name = 'a.test'").run();
+    db.prepare("UPDATE domains SET sending = 1 WHERE name = 'a.test'").run(); // no change: nothing to send
     db.prepare("UPDATE domains SET name = 'b.test' WHERE name = 'a.test'").run();
     db.prepare("DELETE FROM domains WHERE name = 'b.test'").run();
     const rows = db.prepare('SELECT tbl, op, row FROM cluster_outbox ORDER BY seq').all() as Array<{ tbl: string; op: string; row: string }>;
     const seen = rows.map((r) => [r.op, JSON.parse(r.row)]);
     assert.deepEqual(seen[0], ['upsert', { name: 'a.test', local: 1, sending: 0, catch_all: 0, created_at: 5 }]);
-    assert.deepEqual(seen[1], ['upsert', { name: 'a.test', local: 1, sending: 1, catch_all: 0, created_at: 5 }]);
-    assert.deepEqual(seen.slice(2, 4).sort(), [['delete', { name: 'a.test' }], ['upsert', { name: 'b.test', local: 1, sending: 1, catch_all: 0, created_at: 5 }]].sort());
+    assert.deepEqual(seen[1], ['update', { name: 'a.test', sending: 1 }]);
+    assert.deepEqual(seen.slice(2, 4), [['delete', { name: 'a.test' }], ['upsert', { name: 'b.test', local: 1, sending: 1, catch_all: 0, created_at: 5 }]]);
     assert.deepEqual(seen[4], ['delete', { name: 'b.test' }]);
+    assert.equal(seen.length, 5);
     // Local tables are never captured.
     db.prepare("INSERT INTO mta_sts_policies (domain, policy_id, mode, mx, max_age, fetched_at, text) VALUES ('x', 'i', 'none', '[]', 1, 1, '')").run();
     assert.equal((db.prepare('SELECT count(*) AS n FROM cluster_outbox').get() as { n: number }).n, 5);
@@ -77,11 +79,18 @@ test('a connection without capture writes nothing to the outbox', () => {
   }
 });
 
-test('a batch ships only the last image of each row, in the order of the last writes', () => {
+test('a batch sends each row once: updates merged into its image, a delete resetting it', () => {
   const shapes = new Map([['users', { name: 'users' as const, columns: [], key: ['name'] }]]);
-  const r = (seq: number, name: string, op: 'upsert' | 'delete', v = 0) => ({ seq, tbl: 'users', op, row: JSON.stringify({ name, v }) });
-  const out = latestImages([r(1, 'x', 'upsert', 1), r(2, 'y', 'upsert', 1), r(3, 'x', 'upsert', 2), r(4, 'y', 'delete')], shapes);
-  assert.deepEqual(out.map((o) => o.seq), [3, 4]);
+  const r = (seq: number, op: 'upsert' | 'update' | 'delete', row: Record<string, unknown>) => ({ seq, tbl: 'users', op, row: JSON.stringify(row) });
+  const out = latestImages([
+    r(1, 'upsert', { name: 'x', a: 1, b: 1 }), r(2, 'update', { name: 'y', b: 2 }), r(3, 'update', { name: 'x', b: 3 }),
+    r(4, 'update', { name: 'y', a: 5 }), r(5, 'delete', { name: 'z' }), r(6, 'upsert', { name: 'z', a: 0, b: 0 }),
+  ], shapes);
+  assert.deepEqual(out.map((o) => [o.seq, o.op, JSON.parse(o.row)]), [
+    [3, 'upsert', { name: 'x', a: 1, b: 3 }],
+    [4, 'update', { name: 'y', b: 2, a: 5 }],
+    [6, 'upsert', { name: 'z', a: 0, b: 0 }],
+  ]);
 });
 
 test('row ids in a cluster are node-unique: the slot in the low bits, above every id seen', () => {

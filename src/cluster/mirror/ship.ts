@@ -6,7 +6,7 @@
 import type { PoolClient } from 'pg';
 import type { Db } from '../../store/db.js';
 import type { SharedDb } from '../pg.js';
-import { CHANGES_LOCK, pgDeleteMany, pgUpsertMany } from './ddl.js';
+import { CHANGES_LOCK, pgDeleteMany, pgUpdateMany, pgUpsertMany } from './ddl.js';
 import type { TableShape } from './tables.js';
 import { readState, writeState } from './state.js';
 
@@ -21,7 +21,8 @@ const EVENTS_BATCH = 2000;
 interface OutboxRow {
   seq: number;
   tbl: string;
-  op: 'upsert' | 'delete';
+  /** upsert: the whole row; update: its key and the columns changed; delete: its key. */
+  op: 'upsert' | 'update' | 'delete';
   row: string;
 }
 
@@ -87,20 +88,24 @@ export class Shipper {
     return this.db.prepare('SELECT 1 FROM events WHERE id > ? LIMIT 1').get(after) !== undefined;
   }
 
-  /** One statement per table and operation: the batch's last images have distinct keys. */
+  /** One statement per table and operation (and, for updates, set of columns): keys are distinct. */
   private async shipRows(c: PoolClient, outbox: OutboxRow[]): Promise<void> {
     await c.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
-    const groups = new Map<string, { shape: TableShape; op: OutboxRow['op']; rows: string[] }>();
+    const groups = new Map<string, { shape: TableShape; op: OutboxRow['op']; columns: string[]; rows: string[] }>();
     for (const r of latestImages(outbox, this.shapes)) {
       const shape = this.shapes.get(r.tbl);
       if (!shape) continue; // a table this version no longer mirrors
-      const key = `${r.tbl} ${r.op}`;
-      const group = groups.get(key) ?? { shape, op: r.op, rows: [] };
+      const known = new Set(shape.columns.map((col) => col.name));
+      const columns = r.op === 'update' ? Object.keys(JSON.parse(r.row) as object).filter((k) => known.has(k) && !shape.key.includes(k)).sort() : [];
+      if (r.op === 'update' && columns.length === 0) continue;
+      const key = `${r.tbl} ${r.op} ${columns.join(',')}`;
+      const group = groups.get(key) ?? { shape, op: r.op, columns, rows: [] };
       group.rows.push(r.row);
       groups.set(key, group);
     }
     for (const g of groups.values()) {
-      await c.query(g.op === 'upsert' ? pgUpsertMany(g.shape) : pgDeleteMany(g.shape), [`[${g.rows.join(',')}]`]);
+      const sql = g.op === 'upsert' ? pgUpsertMany(g.shape) : g.op === 'update' ? pgUpdateMany(g.shape, g.columns) : pgDeleteMany(g.shape);
+      await c.query(sql, [`[${g.rows.join(',')}]`]);
     }
   }
 
@@ -117,15 +122,24 @@ export class Shipper {
   }
 }
 
-/** The last image of each row in the batch, in the order of those last writes (pure). */
+/**
+ * What the batch does to each row, in the order of its last write (pure): updates merge into the row's
+ * earlier image (an insert and then updates are one whole row), a delete resets it, a later insert
+ * replaces it.
+ */
 export function latestImages(outbox: OutboxRow[], shapes: Map<string, TableShape>): OutboxRow[] {
-  const last = new Map<string, OutboxRow>();
+  const last = new Map<string, { r: OutboxRow; row: Record<string, unknown> }>();
   for (const r of outbox) {
     const shape = shapes.get(r.tbl);
     const row = JSON.parse(r.row) as Record<string, unknown>;
     const key = `${r.tbl}\u0000${JSON.stringify((shape?.key ?? []).map((k) => row[k]))}`;
+    const before = last.get(key);
     last.delete(key); // re-insert so the map's order is the order of last writes
-    last.set(key, r);
+    if (r.op === 'update' && before && before.r.op !== 'delete') {
+      last.set(key, { r: { ...r, op: before.r.op }, row: { ...before.row, ...row } });
+    } else {
+      last.set(key, { r, row });
+    }
   }
-  return [...last.values()];
+  return [...last.values()].map(({ r, row }) => ({ ...r, row: JSON.stringify(row) }));
 }
