@@ -33,6 +33,7 @@ const GROUPS: Record<string, Array<() => Promise<Register>>> = {
   mailbox: [async () => (await import('./commands/mailbox.js')).registerMailboxCommands],
   warmup: [async () => (await import('./commands/warmup.js')).registerWarmupCommands],
   inbox: [async () => (await import('./commands/inbox.js')).registerInboxCommands],
+  node: [async () => (await import('./commands/node.js')).registerNodeCommands],
   'migrate-store': [async () => (await import('./commands/migrate-store.js')).registerMigrateStoreCommand],
 };
 

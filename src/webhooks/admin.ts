@@ -1,6 +1,8 @@
 // Endpoint administration shared by `petrel webhook` and the HTTP API: URL rules, creating an
 // endpoint with its sealed secret, the public view (never the secret) and the signed test request.
 // Bad URLs throw WebhookAdminError; an unreadable secret throws it too; test failures are outcomes.
+import { countSharedEventsAfter } from '../cluster/events.js';
+import type { SharedDb } from '../cluster/pg.js';
 import type { PetrelConfig } from '../config/schema.js';
 import type { EventType } from '../events/types.js';
 import type { Db } from '../store/db.js';
@@ -56,6 +58,8 @@ export interface WebhookView {
   failingSince: string | null;
   nextAttemptAt: string | null;
   lastError: string | null;
+  /** Cluster mode: the node holding the endpoint's lease (null: none now); absent on a single node. */
+  holder?: string | null;
 }
 
 /** What `webhook list --json` and the API show of an endpoint. */
@@ -65,6 +69,23 @@ export function webhookView(w: Webhook, backlog: number): WebhookView {
     id: w.id, url: w.url, origin: w.origin, events: w.events, cursor: w.cursor, backlog, failures: w.failures,
     failingSince: iso(w.failingSince), nextAttemptAt: iso(w.nextAttemptAt), lastError: w.lastError,
   };
+}
+
+/**
+ * Cluster mode's view: cursor, backlog and holder from PostgreSQL (the local columns are not kept there).
+ * An endpoint no node took yet shows the cursor its first holder will start from. The failure state
+ * lives in the holder's memory: the local columns shown are the single-node ones.
+ */
+export async function sharedWebhookView(shared: SharedDb, w: Webhook): Promise<WebhookView> {
+  const { rows } = await shared.query<{ cursor: string; holder: string | null }>(
+    `SELECT coalesce((SELECT cursor FROM webhook_cursors WHERE webhook_id = $1),
+         (SELECT min(id) - 1 FROM events WHERE at >= $2), (SELECT coalesce(max(id), 0) FROM events)) AS cursor,
+       (SELECT holder FROM leases WHERE name = $3 AND expires_at > now()) AS holder`,
+    [w.id, w.createdAt, `webhook:${w.id}`],
+  );
+  const cursor = Number(rows[0]!.cursor);
+  const backlog = await countSharedEventsAfter(shared, cursor, w.events);
+  return { ...webhookView({ ...w, cursor }, backlog), holder: rows[0]!.holder };
 }
 
 /** POST one signed synthetic `test` event to the endpoint; WebhookAdminError when its secret is unavailable. */

@@ -8,6 +8,7 @@ import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { identityRoutes } from './identities.js';
 import { messageRoutes } from './messages.js';
+import { nodeRoutes } from './nodes.js';
 import { placementRoutes } from './placement.js';
 import { poolRoutes } from './pools.js';
 import { queueRoutes } from './queue.js';
@@ -26,5 +27,6 @@ export function allRoutes(ctx: ApiContext): RouteSpec[] {
     ...healthRoutes(ctx), ...sessionRoutes(ctx), ...messageRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx), ...statsRoutes(ctx),
     ...domainRoutes(ctx), ...suppressionRoutes(ctx), ...webhookRoutes(ctx), ...identityRoutes(ctx), ...identityTestRoutes(ctx), ...poolRoutes(ctx), ...shapingRoutes(ctx),
     ...contactRoutes(ctx), ...campaignRoutes(ctx), ...mailboxRoutes(ctx), ...inboxRoutes(ctx), ...warmupRoutes(ctx), ...placementRoutes(ctx),
+    ...nodeRoutes(ctx),
   ];
 }

@@ -2,7 +2,7 @@
 // secret is returned once, at creation; config-file endpoints are read-only here (409).
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events/types.js';
-import { createWebhook, requireHttpUrl, testWebhook, WebhookAdminError, webhookView } from '../../webhooks/admin.js';
+import { createWebhook, requireHttpUrl, sharedWebhookView, testWebhook, WebhookAdminError, webhookView } from '../../webhooks/admin.js';
 import { WebhookStore, type Webhook } from '../../webhooks/store.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
@@ -43,6 +43,7 @@ const webhookView$ = z.object({
   failingSince: z.string().nullable(),
   nextAttemptAt: z.string().nullable(),
   lastError: z.string().nullable(),
+  holder: z.string().nullable().optional().describe('cluster mode: the node sending to it now (null: none); cursor and backlog are PostgreSQL\'s'),
 });
 const createdView = webhookView$.extend({ secret: z.string().describe('the signing secret: shown once') });
 const testView = z.object({
@@ -54,7 +55,11 @@ const cursorShape = z.tuple([z.number(), z.string()]);
 
 export function webhookRoutes(ctx: ApiContext) {
   const store = new WebhookStore(ctx.db);
-  const view = (w: Webhook) => ({ ...webhookView(w, store.backlog(w)), createdAt: iso(w.createdAt)! });
+  // Cluster mode: cursor, backlog and holder from PostgreSQL, not the local columns.
+  const view = async (w: Webhook) => {
+    const v = ctx.cluster ? await sharedWebhookView(ctx.cluster.shared, w) : webhookView(w, store.backlog(w));
+    return { ...v, createdAt: iso(w.createdAt)! };
+  };
   const found = (id: string): Webhook => {
     const w = store.get(id);
     if (w === null) throw notFound(`webhook ${id}`);
@@ -71,21 +76,21 @@ export function webhookRoutes(ctx: ApiContext) {
       method: 'GET', url: '/v1/webhooks', scope: 'admin', tag: TAG, summary: 'List endpoints with their cursor, backlog and failure state',
       query: listQuery,
       responses: { 200: ['endpoints, oldest first (never their secrets)', listOf(webhookView$)] },
-      handler: ({ query }) => {
+      handler: async ({ query }) => {
         const after = query.cursor === undefined ? null : decodeCursor(query.cursor, cursorShape);
         const all = store.all().filter((w) => after === null || w.createdAt > after[0] || (w.createdAt === after[0] && w.id > after[1]));
         const { data, nextCursor } = page(all, query.limit, (w) => [w.createdAt, w.id]);
-        return { data: data.map(view), nextCursor };
+        return { data: await Promise.all(data.map(view)), nextCursor };
       },
     }),
     route({
       method: 'POST', url: '/v1/webhooks', scope: 'admin', tag: TAG, summary: 'Add an endpoint; its signing secret is returned once',
       body: addBody,
       responses: { 201: ['added', createdView], 400: ['bad URL or event type'] },
-      handler: ({ body, reply }) => {
+      handler: async ({ body, reply }) => {
         const { id, secret } = createWebhook(ctx.config, ctx.db, { ...body, origin: 'api' });
         void reply.code(201);
-        return { ...view(found(id)), secret };
+        return { ...(await view(found(id))), secret };
       },
     }),
     route({

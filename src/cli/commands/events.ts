@@ -83,8 +83,11 @@ export function registerEventsCommands(program: Command): void {
         ...(o.domain === undefined ? {} : { sendingDomain: o.domain }),
       };
       // In cluster mode the global stream: every node's events, in one order.
-      const found = await withDatabase(configFor(command), (db, cluster) => (cluster ? newestSharedEvents(cluster.shared, query) : newestEvents(db, query)));
-      process.stdout.write(o.json ? found.map(jsonLine).join('') : eventTable(found));
+      const { found, cluster } = await withDatabase(configFor(command), async (db, node) => ({
+        found: node ? await newestSharedEvents(node.shared, query) : newestEvents(db, query),
+        cluster: node !== null,
+      }));
+      process.stdout.write(o.json ? found.map(jsonLine).join('') : eventTable(found, cluster));
     });
   events
     .command('tail')
@@ -96,13 +99,13 @@ export function registerEventsCommands(program: Command): void {
     .action(async (raw: unknown, command: Command) => {
       const o = tailOptions.parse(raw);
       const types = parseTypes(o.type);
-      await withDatabase(configFor(command), (db, cluster) => followUntilSignal(cluster ? sharedEventReader(cluster.shared) : db, { ...o, types }));
+      await withDatabase(configFor(command), (db, cluster) => followUntilSignal(cluster ? sharedEventReader(cluster.shared) : db, { ...o, types, cluster: cluster !== null }));
     });
 }
 
 async function followUntilSignal(
   source: Parameters<typeof tailEvents>[0],
-  o: { json: boolean; from?: number | undefined; max?: number | undefined; types: EventType[] | undefined },
+  o: { json: boolean; from?: number | undefined; max?: number | undefined; types: EventType[] | undefined; cluster: boolean },
 ): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -114,7 +117,7 @@ async function followUntilSignal(
       ...(o.max === undefined ? {} : { max: o.max }),
       ...(o.types === undefined ? {} : { types: o.types }),
     };
-    await tailEvents(source, opts, (e) => write(o.json ? jsonLine(e) : eventLine(e)));
+    await tailEvents(source, opts, (e) => write(o.json ? jsonLine(e) : eventLine(e, o.cluster)));
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
@@ -129,17 +132,21 @@ const jsonLine = (e: StoredEvent) => `${JSON.stringify(toPublicEvent(e))}\n`;
 
 const HEADERS = ['TIME', 'TYPE', 'RECIPIENT', 'MESSAGE', 'CLASS', 'REPLY'];
 
-function eventCells(e: StoredEvent): string[] {
+/** The row of an event; in cluster mode a NODE column after TIME says where it happened. */
+function eventCells(e: StoredEvent, cluster: boolean): string[] {
   const classification = [e.class, e.reason].filter((p) => p !== null).join('/');
-  return [formatTime(e.at), e.type, e.recipient ?? '-', e.messageId ?? '-', classification || '-', shortReply(e)];
+  const node = cluster ? [e.node ?? '-'] : [];
+  return [formatTime(e.at), ...node, e.type, e.recipient ?? '-', e.messageId ?? '-', classification || '-', shortReply(e)];
 }
 
-function eventTable(events: StoredEvent[]): string {
-  return events.length === 0 ? 'no matching events\n' : formatTable(HEADERS, events.map(eventCells));
+function eventTable(events: StoredEvent[], cluster: boolean): string {
+  if (events.length === 0) return 'no matching events\n';
+  const headers = cluster ? [HEADERS[0]!, 'NODE', ...HEADERS.slice(1)] : HEADERS;
+  return formatTable(headers, events.map((e) => eventCells(e, cluster)));
 }
 
-function eventLine(e: StoredEvent): string {
-  return `${eventCells(e).join('  ')}\n`;
+function eventLine(e: StoredEvent, cluster: boolean): string {
+  return `${eventCells(e, cluster).join('  ')}\n`;
 }
 
 /** `550 5.1.1 user unknown`, one line, at most 60 characters. */

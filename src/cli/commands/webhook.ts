@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { PetrelConfig } from '../../config/schema.js';
-import { createWebhook, requireHttpUrl, testWebhook, WebhookAdminError, webhookView, type WebhookView } from '../../webhooks/admin.js';
+import { createWebhook, requireHttpUrl, sharedWebhookView, testWebhook, WebhookAdminError, webhookView, type WebhookView } from '../../webhooks/admin.js';
 import { parseEventTypes, WebhookStore } from '../../webhooks/store.js';
 import { configFor, withDatabase } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -35,8 +35,10 @@ export function registerWebhookCommands(program: Command): void {
     .option('--json', 'print the endpoints as JSON')
     .action(async (raw: unknown, command: Command) => {
       const { json } = listOptions.parse(raw);
-      const views = await withDatabase(configFor(command), (db) => {
+      // In cluster mode cursor, backlog and holder come from PostgreSQL (the global stream, the leases).
+      const views = await withDatabase(configFor(command), (db, cluster) => {
         const store = new WebhookStore(db);
+        if (cluster) return Promise.all(store.all().map((w) => sharedWebhookView(cluster.shared, w)));
         return store.all().map((w) => webhookView(w, store.backlog(w)));
       });
       process.stdout.write(json ? `${JSON.stringify(views, null, 2)}\n` : table(views));
@@ -84,9 +86,12 @@ function eventTypes(text: string) {
 
 function table(views: WebhookView[]): string {
   if (views.length === 0) return 'no webhooks\n';
+  const clustered = views.some((v) => v.holder !== undefined);
   const rows = views.map((v) => [
     v.id, v.url, v.events.join(',') || 'all', String(v.cursor), String(v.backlog),
+    ...(clustered ? [v.holder ?? '-'] : []),
     v.failingSince === null ? '-' : formatTime(Date.parse(v.failingSince)), v.lastError ?? '-',
   ]);
-  return formatTable(['ID', 'URL', 'EVENTS', 'CURSOR', 'BACKLOG', 'FAILING SINCE', 'LAST ERROR'], rows);
+  const headers = ['ID', 'URL', 'EVENTS', 'CURSOR', 'BACKLOG', ...(clustered ? ['HOLDER'] : []), 'FAILING SINCE', 'LAST ERROR'];
+  return formatTable(headers, rows);
 }
