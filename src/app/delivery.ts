@@ -30,6 +30,7 @@ import { EventStore } from '../events/store.js';
 import { RelayCredentials } from '../identities/relay-auth.js';
 import { IdentityStore } from '../identities/store.js';
 import { ShapingActionStore } from '../pacing/actions.js';
+import type { SharedCaps } from '../pacing/cluster-caps.js';
 import { SendGate } from '../pacing/gate.js';
 import { IdentityDelivery } from '../pacing/identity-delivery.js';
 import { Reactions } from '../pacing/reactions.js';
@@ -48,12 +49,20 @@ export interface RunningDelivery {
   close(): Promise<void>;
 }
 
+/** What delivery needs of the cluster in cluster mode. */
+export interface DeliveryCluster {
+  /** Ship the writes of a connection to shared tables (the scheduler's own connection). */
+  prepare(db: Db): void;
+  /** The daily counters identity caps are summed in over the nodes. */
+  caps: SharedCaps;
+}
+
 /** Start delivery; `db` is the main connection, the scheduler opens its own (synchronous NORMAL). */
-export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, returnPaths: ReturnPaths, log: Logger, metrics?: Metrics, prepareDb?: (db: Db) => void): RunningDelivery {
+export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, directory: StoreDirectory, returnPaths: ReturnPaths, log: Logger, metrics?: Metrics, cluster?: DeliveryCluster): RunningDelivery {
   const d = config.delivery;
   const clock = processClock();
   const schedulerDb = openDatabase(db.name, { synchronous: 'NORMAL' });
-  prepareDb?.(schedulerDb); // cluster mode: the scheduler's writes to shared tables are shipped too
+  cluster?.prepare(schedulerDb); // the scheduler's writes to shared tables are shipped too
   const store = new DeliveryStore(schedulerDb, config.dataDir);
   const resolver = DnsResolver.fromConfig(config.dns, metrics?.dnsLookup);
   const ca = d.tls.caFiles.map((file) => readFileSync(file, 'utf8'));
@@ -74,7 +83,7 @@ export function startDelivery(config: PetrelConfig, db: Db, queue: QueueWriter, 
   const local = new LocalDelivery(directory, queue, d.maxReceivedHeaders);
   const plain = createDeliverer({ router, local, remote, log });
   const shaping = shapingPort(config);
-  const sending = startSending({ config, db: schedulerDb, resolver, router, local, remote, plain, shaping, clock, log, helo, isLocalDomain: (name) => directory.isLocalDomain(name) });
+  const sending = startSending({ config, db: schedulerDb, resolver, router, local, remote, plain, shaping, clock, log, helo, isLocalDomain: (name) => directory.isLocalDomain(name), sharedCaps: cluster?.caps });
   const deliver = sending.deliver;
   const dsn = new DsnService({ db, store, queue, hostname: config.hostname, maxLifetimeMs: d.retry.maxLifetimeSeconds * 1000, log });
   const scheduler = new Scheduler({
@@ -115,6 +124,7 @@ interface SendingDeps {
   log: Logger;
   helo: string;
   isLocalDomain: (domain: string) => boolean;
+  sharedCaps: SharedCaps | undefined;
 }
 
 /** Identities, pacing and reputation (src/identities, src/pacing, src/reputation) around delivery. */
@@ -138,7 +148,7 @@ function startSending(s: SendingDeps) {
   const heloOf = new Map(config.delivery.sources.map((src) => [src.address, src.helo ?? s.helo]));
   const delivery = new IdentityDelivery({
     gate, router: s.router, local: s.local, remote: s.remote, credentials: new RelayCredentials(store), shaping: s.shaping, reactions, events, clock,
-    isLocalDomain: s.isLocalDomain, heloFor: (address) => heloOf.get(address) ?? s.helo, fallback: s.plain,
+    isLocalDomain: s.isLocalDomain, heloFor: (address) => heloOf.get(address) ?? s.helo, fallback: s.plain, sharedCaps: s.sharedCaps,
   });
   const watch = new BlocklistWatch({
     db, store, ctx: contextFromConfig(config, s.resolver), sharedSources: config.delivery.sources.map((src) => src.address),

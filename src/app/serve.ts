@@ -33,6 +33,7 @@ import { startCampaigns, type RunningCampaigns } from './campaigns.js';
 import { startMailboxes, type RunningMailboxSide } from './mailboxes.js';
 import { joinCluster } from './cluster.js';
 import type { ClusterNode } from '../cluster/node.js';
+import { SharedCapCounter } from '../cluster/caps.js';
 
 export interface RunningServer {
   listeners: SmtpListener[];
@@ -78,7 +79,8 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
   });
   const deps = serverDeps(config, db, directory, queue, certificates, log, metrics);
   const listeners = config.listeners.map((l) => new SmtpListener(listenerSpec(config, l), deps));
-  const delivery = startDelivery(config, db, queue, directory, returnPaths, log, metrics, (conn) => cluster?.prepare(conn));
+  const delivery = startDelivery(config, db, queue, directory, returnPaths, log, metrics,
+    cluster ? { prepare: (conn) => cluster.prepare(conn), caps: new SharedCapCounter(cluster.shared, log) } : undefined);
   const reports = new ReportService({ db, dataDir: config.dataDir, returnPaths, scanMailboxes: config.bounces.scanMailboxes, log });
   reports.start();
   const webhooks = startWebhooks(config, db, log, process.env, cluster);

@@ -122,6 +122,11 @@ export class SendGate {
     return { ...d, until };
   }
 
+  /** `identity`'s daily cap today (own cap, ceiling, warm-up ramp), null when it has none. */
+  capToday(identity: Identity): number | null {
+    return effectiveLimits(identity, this.holds.get(identity.name) ?? [], this.clock()).capToday;
+  }
+
   /** Give back `n` of a reservation's sends (they were never attempted). */
   release(reservation: Reservation, n: number): void {
     if (n <= 0) return;

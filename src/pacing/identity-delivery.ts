@@ -1,6 +1,6 @@
 // Delivery of an identity's job: route it (the identity's relay, or MX bound to its source IP),
-// ask the gate how many recipients may go now, send those, and answer for the rest with a wait
-// (state 'throttled' with the reason and next slot). Replies feed the automation rules. Never rejects.
+// ask the gate how many recipients may go now (in cluster mode, the shared daily counter too), send
+// those, and answer for the rest with a wait (state 'throttled', reason, next slot). Never rejects.
 import type { RecipientResult, DeliveryJob, Deliver } from '../delivery/job.js';
 import type { LocalDelivery } from '../delivery/local.js';
 import type { RemoteDelivery } from '../delivery/remote.js';
@@ -10,6 +10,7 @@ import type { EventStore } from '../events/store.js';
 import type { RelayCredentials } from '../identities/relay-auth.js';
 import type { Identity } from '../identities/types.js';
 import type { Clock } from '../util/clock.js';
+import { admitOnCluster, type ClusterAdmission, type SharedCaps } from './cluster-caps.js';
 import type { SendGate } from './gate.js';
 import type { Reactions } from './reactions.js';
 import type { ProviderShaping, ShapingPort } from './shaping-port.js';
@@ -29,6 +30,8 @@ export interface IdentityDeliveryDeps {
   heloFor: (address: string) => string;
   /** Delivery for mail without a (known) identity. */
   fallback: Deliver;
+  /** Cluster mode: the daily counters shared by the nodes (src/cluster/caps.ts); absent on one node. */
+  sharedCaps?: SharedCaps | undefined;
 }
 
 export class IdentityDelivery {
@@ -45,27 +48,50 @@ export class IdentityDelivery {
     const provider = this.deps.shaping.providerOf(route.hosts.map((h) => h.name));
     const shaped = withLimits(route, provider);
     const { gate } = this.deps;
-    const key = `${job.messageId}/${job.domain}`;
-    const first = gate.admit(identity, job.recipients.length, provider, key);
-    const admitted = job.recipients.slice(0, first.decision.admit);
-    let waiting: RecipientResult[] = [];
-    if (admitted.length < job.recipients.length) {
-      const rest = job.recipients.slice(admitted.length);
-      const again = gate.admit(identity, rest.length, provider); // what holds the rest back, and until when
-      if (again.decision.admit > 0 && again.reservation) gate.release(again.reservation, again.decision.admit);
-      const d = again.decision;
-      const wait = 'until' in d ? { until: d.until, reason: d.reason } : { until: this.deps.clock() + 1000, reason: 'throttled: cap reached' };
-      waiting = rest.map((r) => waitResult(r.idx, identity.name, wait, route.via, this.deps.clock()));
-      this.noteThrottled(identity, wait, job.messageId);
-    } else {
+    const first = gate.admit(identity, job.recipients.length, provider, `${job.messageId}/${job.domain}`);
+    let admitted = job.recipients.slice(0, first.decision.admit);
+    let waiting = admitted.length < job.recipients.length ? this.gateWait(identity, provider, job, admitted.length, route.via) : [];
+    const asking = admitted.length > 0 ? this.clusterAdmit(identity, job, admitted.length) : null;
+    const shared = asking ? await asking : null; // no await at all on one node: its path is unchanged
+    if (shared?.wait) {
+      const held = admitted.slice(shared.admitted);
+      if (first.reservation) gate.release(first.reservation, held.length);
+      admitted = admitted.slice(0, shared.admitted);
+      waiting = [...held.map((r) => waitResult(r.idx, identity.name, shared.wait!, route.via, this.deps.clock())), ...waiting];
+      this.noteThrottled(identity, shared.wait, job.messageId);
+    } else if (waiting.length === 0) {
       this.throttled.delete(identity.name);
     }
     if (admitted.length === 0) return waiting;
     const results = await this.deps.remote.deliver(shaped, { ...job, recipients: admitted });
-    if (first.reservation) gate.release(first.reservation, results.filter((r) => r.attempt.skipped).length);
+    const skipped = results.filter((r) => r.attempt.skipped).length;
+    if (first.reservation) gate.release(first.reservation, skipped);
+    if (shared && skipped > 0) await this.deps.sharedCaps?.giveBack(identity.name, shared.day, skipped);
     this.deps.reactions.onResults(identity, provider, job.messageId, results);
     return [...results, ...waiting];
   };
+
+  /** Waits for the recipients past the first `admitted`, with what holds them back (the gate says) and until when. */
+  private gateWait(identity: Identity, provider: ProviderShaping | null, job: DeliveryJob, admitted: number, via: RemoteRoute['via']): RecipientResult[] {
+    const rest = job.recipients.slice(admitted);
+    const again = this.deps.gate.admit(identity, rest.length, provider); // what holds the rest back, and until when
+    if (again.decision.admit > 0 && again.reservation) this.deps.gate.release(again.reservation, again.decision.admit);
+    const d = again.decision;
+    const wait = 'until' in d ? { until: d.until, reason: d.reason } : { until: this.deps.clock() + 1000, reason: 'throttled: cap reached' };
+    this.noteThrottled(identity, wait, job.messageId);
+    return rest.map((r) => waitResult(r.idx, identity.name, wait, via, this.deps.clock()));
+  }
+
+  /**
+   * Cluster mode: count `n` admitted sends against the identity's cap summed over the nodes. Not for a
+   * campaign step (its claim counted it) nor an identity without a daily cap; null then.
+   */
+  private clusterAdmit(identity: Identity, job: DeliveryJob, n: number): Promise<ClusterAdmission> | null {
+    const caps = this.deps.sharedCaps;
+    if (!caps || job.envelope.campaign) return null;
+    const cap = this.deps.gate.capToday(identity);
+    return cap === null ? null : admitOnCluster(caps, identity, cap, n, this.deps.clock);
+  }
 
   private async routeFor(identity: Identity, domain: string): Promise<Route> {
     const relay = this.deps.credentials.relayOf(identity);
