@@ -1,31 +1,56 @@
 #!/usr/bin/env node
 // `npm run bench:cluster`: what cluster mode (shared state in PostgreSQL) costs one node, per message,
 // against the same node on SQLite alone, in one run: inbound SMTP (smtp-source to the MX) and API sends
-// (POST /v1/messages). Prints a table with the PostgreSQL/SQLite ratios. Loopback only; bounded runs.
-// Campaign sends (1, 2, 3 nodes) are not measured yet: see the note printed at the end.
+// (POST /v1/messages) and campaign sends; then one campaign run by 1, 2 and 3 nodes on one PostgreSQL
+// (sends/s against 1 node, claims per node, claim contention). Prints tables with ratios. Loopback only;
+// bounded runs: a campaign that does not reach the sink within --timeout seconds fails the bench.
 
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { startPetrel, STANDARD_SETUP } from '../dist/test/kit/petrel.js';
 import { startPostgres } from '../dist/test/kit/postgres.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { treeCpuSeconds } from './lib/proc.mjs';
+import { CLAIM_RESULTS, campaignOnCluster, campaignOnSqlite } from './lib/cluster-campaign.mjs';
+import { startSink } from './lib/sink.mjs';
+import { freePort } from './lib/smtp.mjs';
 
 const { values: opts } = parseArgs({
   options: {
-    messages: { type: 'string', default: '2000' },
-    requests: { type: 'string', default: '2000' },
+    messages: { type: 'string', default: '500' },
+    requests: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '20' },
+    contacts: { type: 'string', default: '1000' },
+    identities: { type: 'string', default: '10' },
+    batch: { type: 'string', default: '100' },
+    nodes: { type: 'string', default: '3' },
+    timeout: { type: 'string', default: '180' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  process.stdout.write('usage: node bench/cluster.mjs [--messages N] [--requests N] [--concurrency C]\n');
+  process.stdout.write(`usage: node bench/cluster.mjs [options]
+  --messages N     inbound messages per mode (default 500)
+  --requests N     API sends per mode (default 500)
+  --concurrency C  API workers (default 20)
+  --contacts N     campaign contacts, one send each (default 1000; 0 skips the campaign part)
+  --identities N   relay identities in the campaign's pool (default 10)
+  --batch B        campaigns.batch of every node (default 100)
+  --nodes K        the campaign with 1..K nodes on PostgreSQL (default 3, at most 3)
+  --timeout S      give up on a campaign run after S seconds (default 180)
+`);
   process.exit(0);
 }
 const MESSAGES = Number(opts.messages);
 const REQUESTS = Number(opts.requests);
 const CONCURRENCY = Number(opts.concurrency);
+const CAMPAIGN = {
+  contacts: Number(opts.contacts), identities: Number(opts.identities), batch: Number(opts.batch),
+  nodes: Math.min(3, Math.max(1, Number(opts.nodes))), timeoutS: Number(opts.timeout),
+};
 
 function run(cmd, args, timeoutMs) {
   return new Promise((resolve, reject) => {
@@ -89,20 +114,72 @@ async function measure(pg) {
   }
 }
 
-const pg = await startPostgres();
-try {
-  const sqlite = await measure(null);
-  const shared = await measure(pg);
-  console.log(`one node, ${MESSAGES} inbound messages, ${REQUESTS} API sends (concurrency ${CONCURRENCY})`);
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '-');
+const fixed = (v, d = 0) => (v === null || v === undefined ? '-' : v.toFixed(d));
+
+function oneNodeTable(sqlite, shared, campaign) {
+  console.log(`one node, ${MESSAGES} inbound messages, ${REQUESTS} API sends (concurrency ${CONCURRENCY}), ${CAMPAIGN.contacts} campaign sends`);
   console.log(`API sends refused: SQLite ${sqlite.api.failed}, PostgreSQL ${shared.api.failed}`);
-  console.log('workload   SQLite msg/s  PostgreSQL msg/s  ratio   SQLite CPU ms/msg  PostgreSQL CPU ms/msg  ratio');
-  for (const w of ['inbound', 'api']) {
-    const a = sqlite[w];
-    const b = shared[w];
-    console.log([w.padEnd(10), a.perSecond.toFixed(0).padEnd(13), b.perSecond.toFixed(0).padEnd(17), (b.perSecond / a.perSecond).toFixed(2).padEnd(7),
-      a.cpuMsPerMessage.toFixed(2).padEnd(18), b.cpuMsPerMessage.toFixed(2).padEnd(22), (b.cpuMsPerMessage / a.cpuMsPerMessage).toFixed(2)].join(' '));
+  console.log('| workload | SQLite msg/s | PostgreSQL msg/s | ratio | SQLite CPU ms/msg | PostgreSQL CPU ms/msg | ratio |');
+  console.log('|---|---|---|---|---|---|---|');
+  const rows = [['inbound', sqlite.inbound, shared.inbound], ['API send', sqlite.api, shared.api]];
+  if (campaign) rows.push(['campaign send', toMsg(campaign.sqlite), toMsg(campaign.runs[0])]);
+  for (const [w, a, b] of rows) {
+    console.log(`| ${w} | ${fixed(a.perSecond)} | ${fixed(b.perSecond)} | ${ratio(b.perSecond, a.perSecond)} | ${fixed(a.cpuMsPerMessage, 2)} | ${fixed(b.cpuMsPerMessage, 2)} | ${ratio(b.cpuMsPerMessage, a.cpuMsPerMessage)} |`);
   }
-  console.log('campaign sends (1, 2, 3 nodes): not measured yet — waits for cluster-wide campaign claims (issue #14)');
+}
+
+const toMsg = (r) => ({ perSecond: r.sendsPerS, cpuMsPerMessage: r.cpuMsPerSend });
+
+function campaignTables({ sqlite, runs }) {
+  console.log(`\ncampaign: ${CAMPAIGN.contacts} contacts, ${CAMPAIGN.identities} relay identities (no caps, no gap), smtp-sink; sends/s from \`campaign start\` to the last message at the sink`);
+  console.log('| mode | nodes | steps queued/s | sends/s | ratio to 1 node | sends/s first→last | CPU ms/send (all nodes) | claims per node |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`| SQLite | 1 | ${fixed(sqlite.queuedPerS)} | ${fixed(sqlite.sendsPerS)} | - | ${fixed(sqlite.drainPerS)} | ${fixed(sqlite.cpuMsPerSend, 2)} | - |`);
+  for (const r of runs) {
+    console.log(`| PostgreSQL | ${r.nodes} | ${fixed(r.queuedPerS)} | ${fixed(r.sendsPerS)} | ${ratio(r.sendsPerS, runs[0].sendsPerS)} | ${fixed(r.drainPerS)} | ${fixed(r.cpuMsPerSend, 2)} | ${Object.entries(r.perNode).map(([n, c]) => `${n} ${c}`).join(', ')} |`);
+  }
+  console.log('\nclaim contention (each node\'s petrel_campaign_claims_total; retries = taken + busy + moved + capped)');
+  console.log(`| nodes | node | ${CLAIM_RESULTS.join(' | ')} | claims/s | retries per claim |`);
+  console.log(`|---|---|${CLAIM_RESULTS.map(() => '---|').join('')}---|---|`);
+  for (const r of runs) {
+    const seconds = CAMPAIGN.contacts / r.queuedPerS;
+    r.claims.forEach((c, i) => {
+      const retries = c.taken + c.busy + c.moved + c.capped;
+      console.log(`| ${r.nodes} | ${String.fromCharCode(97 + i)} | ${CLAIM_RESULTS.map((k) => c[k]).join(' | ')} | ${r.queuedPerS ? fixed(c.claimed / seconds) : '-'} | ${c.claimed ? (retries / c.claimed).toFixed(2) : '-'} |`);
+    });
+  }
+}
+
+/** SQLite node, then 1..K nodes on PostgreSQL, all to one counting smtp-sink. */
+async function campaignPart() {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-cluster-bench-'));
+  const sink = await startSink({ port: await freePort(), logFile: join(dir, 'sink.log') });
+  try {
+    console.error('campaign: SQLite, one node');
+    const sqlite = await campaignOnSqlite(sink, CAMPAIGN);
+    const runs = [];
+    for (let k = 1; k <= CAMPAIGN.nodes; k++) {
+      console.error(`campaign: PostgreSQL, ${k} node(s)`);
+      runs.push(await campaignOnCluster(k, sink, CAMPAIGN));
+    }
+    return { sqlite, runs };
+  } finally {
+    await sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const pg = await startPostgres();
+let sqlite;
+let shared;
+try {
+  sqlite = await measure(null);
+  shared = await measure(pg);
 } finally {
   await pg.destroy();
 }
+const campaign = CAMPAIGN.contacts > 0 ? await campaignPart() : null;
+oneNodeTable(sqlite, shared, campaign);
+if (campaign) campaignTables(campaign);
+console.log(`\nmachine: ${(await import('node:os')).cpus().length} CPUs shared by every node, PostgreSQL, the sink and this harness`);
