@@ -10,7 +10,7 @@ import { startPostgres, type Postgres } from '../../test/kit/postgres.js';
 import type { ClaimRequest } from '../campaigns/step-claims.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { createLogger } from '../util/log.js';
-import { admitCap, capUsed } from './caps.js';
+import { capUsed } from './caps.js';
 import { PgStepClaims } from './claims.js';
 import { tableShapes } from './mirror/tables.js';
 import { SharedDb } from './pg.js';
@@ -45,12 +45,21 @@ const request = (email: string, over: Partial<ClaimRequest> = {}): ClaimRequest 
   campaign: 'c', email, step: 1, queueId: `Q-${email}`, candidates: [{ name: 'r1', cap: 3, day: '2026-03-02' }], retryAt: 99, ...over,
 });
 
-test('admitCap counts up to the cap and no further, even when thirty callers race', async () => {
-  const results = await Promise.all(Array.from({ length: 30 }, () => shared.tx((c) => admitCap(c, 'r9', 'd', 20))));
-  assert.equal(results.filter(Boolean).length, 20);
+test('thirty claims racing for one identity capped at 20: twenty claimed, ten capped, the counter at 20', async () => {
+  for (let i = 5; i < 30; i++) {
+    await shared.query(`INSERT INTO campaign_contacts (campaign, email, state, step, next_at, changed_at) VALUES ('c', $1, 'pending', 0, 0, 0)`, [`e${i}@x.test`]);
+  }
+  const nodes = ['node-a', 'node-b', 'node-c'].map((n) => new PgStepClaims(shared, n, db, log));
+  const candidates = [{ name: 'r9', cap: 20, day: 'd' }];
+  const results = await Promise.all(Array.from({ length: 30 }, (_, i) => nodes[i % 3]!.claim(request(`e${i}@x.test`, { candidates }))));
+  assert.equal(results.filter((r) => r.result === 'claimed').length, 20);
+  assert.equal(results.filter((r) => r.result === 'capped').length, 10);
   assert.equal(await capUsed(shared.pool, 'r9', 'd'), 20);
-  assert.equal(await shared.tx((c) => admitCap(c, 'r0', 'd', 0)), false, 'a cap of 0 admits nothing');
-  assert.equal(await shared.tx((c) => admitCap(c, 'rn', 'd', null)), true, 'no cap: always');
+  const zero = await nodes[0]!.claim(request('e0@x.test', { step: 1, candidates: [{ name: 'r0', cap: 0, day: 'd' }] }));
+  assert.equal(zero.result, 'taken'); // e0 was claimed above; a cap of 0 is checked on a fresh contact:
+  await shared.query(`INSERT INTO campaign_contacts (campaign, email, state, step, next_at, changed_at) VALUES ('c', 'z@x.test', 'pending', 0, 0, 0)`);
+  assert.equal((await nodes[0]!.claim(request('z@x.test', { candidates: [{ name: 'r0', cap: 0, day: 'd' }] }))).result, 'capped', 'a cap of 0 admits nothing');
+  assert.equal((await nodes[0]!.claim(request('z@x.test', { candidates: [{ name: 'rn', cap: null, day: 'd' }] }))).result, 'claimed', 'no cap: always');
 });
 
 test('three nodes race for one step: exactly one claims it; later tries see it taken', async () => {

@@ -5,9 +5,8 @@
 import type { ClaimRequest, ClaimResult, StepClaims } from '../campaigns/step-claims.js';
 import type { Db } from '../store/db.js';
 import type { Logger } from '../util/log.js';
-import { admitCap, returnCap } from './caps.js';
+import { returnCap } from './caps.js';
 import { acquireLease } from './leases.js';
-import { CHANGES_LOCK } from './mirror/ddl.js';
 import type { SharedDb, Sql } from './pg.js';
 
 const LEAD_TTL_SECONDS = 10;
@@ -30,7 +29,7 @@ export class PgStepClaims implements StepClaims {
 
   async claim(req: ClaimRequest): Promise<ClaimResult> {
     await this.settle();
-    const result = await this.shared.tx((c) => claimIn(c, req, this.node));
+    const result = await claimIn(this.shared, req, this.node);
     this.counts.add(result.result);
     if (result.result !== 'claimed') this.log.debug({ event: 'campaign-claim', campaign: req.campaign, contact: req.email, step: req.step, result: result.result }, 'a campaign step was not claimed');
     return result;
@@ -83,28 +82,15 @@ export class PgStepClaims implements StepClaims {
   }
 }
 
-/** The claim transaction's statements (the caller commits or rolls back). */
-async function claimIn(c: Sql, req: ClaimRequest, node: string): Promise<ClaimResult> {
-  const { rows } = await c.query<{ state: string; step: string }>(
-    'SELECT state, step FROM campaign_contacts WHERE campaign = $1 AND email = $2 FOR UPDATE SKIP LOCKED', [req.campaign, req.email]);
-  const contact = rows[0];
-  if (!contact) return { result: 'busy' }; // locked by another node's claim, or not shipped here yet
-  if (!WAITING.has(contact.state) || Number(contact.step) !== req.step - 1) return { result: 'moved' };
-  const taken = await c.query('SELECT 1 FROM campaign_claims WHERE campaign = $1 AND email = $2 AND step = $3', [req.campaign, req.email, req.step]);
-  if (taken.rows.length > 0) return { result: 'taken' };
-  for (const candidate of req.candidates) {
-    if (!(await admitCap(c, candidate.name, candidate.day, candidate.cap))) continue;
-    await c.query(
-      'INSERT INTO campaign_claims (campaign, email, step, node, queue_id, identity, day) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [req.campaign, req.email, req.step, node, req.queueId, candidate.name, candidate.day]);
-    return { result: 'claimed', identity: candidate.name };
-  }
-  // Every identity is at its cap: the step waits in the shared row (all nodes see it), under our lock.
-  // The update logs a change, which takes the change-log lock; a shipper holding that lock may be
-  // waiting for this very row, so only try it: if busy, the next tick claims (and is capped) again.
-  const { rows: [lock] } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [CHANGES_LOCK]);
-  if (lock!.ok) await c.query('UPDATE campaign_contacts SET next_at = $3 WHERE campaign = $1 AND email = $2', [req.campaign, req.email, req.retryAt]);
-  return { result: 'capped' };
+/** The claim, in one round trip: petrel_claim (src/store/schema.ts) runs it as one transaction. */
+async function claimIn(shared: SharedDb, req: ClaimRequest, node: string): Promise<ClaimResult> {
+  const candidates = req.candidates.map((x) => ({ name: x.name, day: x.day, cap: x.cap }));
+  const { rows } = await shared.query<{ result: ClaimResult['result']; identity: string | null }>(
+    'SELECT claim_result AS result, claim_identity AS identity FROM petrel_claim($1, $2, $3, $4, $5, $6::jsonb, $7)',
+    [req.campaign, req.email, req.step, node, req.queueId, JSON.stringify(candidates), req.retryAt]);
+  const r = rows[0]!;
+  if (r.result === 'claimed') return { result: 'claimed', identity: r.identity! };
+  return { result: r.result };
 }
 
 async function giveBack(c: Sql, rows: Array<{ identity: string | null; day: string | null }>): Promise<void> {

@@ -528,6 +528,40 @@ export const MIGRATIONS: Migration[] = [
     key TEXT PRIMARY KEY,             -- seal-key (fingerprint of the key that seals secrets)
     value TEXT NOT NULL
   );
+  -- One campaign step's claim in one round trip (src/cluster/claims.ts): lock the shared contact row
+  -- (SKIP LOCKED: another node is on it), check it still waits for the step and nobody claimed it, count
+  -- the send on the first candidate identity under its cap, record the claim. All or nothing.
+  CREATE FUNCTION petrel_claim(p_campaign TEXT, p_email TEXT, p_step INTEGER, p_node TEXT, p_queue_id TEXT,
+      p_candidates JSONB, p_retry_at BIGINT) RETURNS TABLE (claim_result TEXT, claim_identity TEXT) AS $$
+  DECLARE
+    c RECORD;
+    cand JSONB;
+    cap INTEGER;
+  BEGIN
+    SELECT cc.state, cc.step INTO c FROM campaign_contacts cc
+      WHERE cc.campaign = p_campaign AND cc.email = p_email FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN RETURN QUERY SELECT 'busy'::TEXT, NULL::TEXT; RETURN; END IF;
+    IF c.state NOT IN ('pending', 'active') OR c.step <> p_step - 1 THEN RETURN QUERY SELECT 'moved'::TEXT, NULL::TEXT; RETURN; END IF;
+    PERFORM 1 FROM campaign_claims cl WHERE cl.campaign = p_campaign AND cl.email = p_email AND cl.step = p_step;
+    IF FOUND THEN RETURN QUERY SELECT 'taken'::TEXT, NULL::TEXT; RETURN; END IF;
+    FOR cand IN SELECT * FROM jsonb_array_elements(p_candidates) LOOP
+      cap := (cand->>'cap')::INTEGER;
+      CONTINUE WHEN cap IS NOT NULL AND cap <= 0;
+      INSERT INTO cap_counters AS k (identity, day, sent) VALUES (cand->>'name', cand->>'day', 1)
+        ON CONFLICT (identity, day) DO UPDATE SET sent = k.sent + 1 WHERE cap IS NULL OR k.sent < cap;
+      CONTINUE WHEN NOT FOUND;
+      INSERT INTO campaign_claims (campaign, email, step, node, queue_id, identity, day)
+        VALUES (p_campaign, p_email, p_step, p_node, p_queue_id, cand->>'name', cand->>'day');
+      RETURN QUERY SELECT 'claimed'::TEXT, cand->>'name';
+      RETURN;
+    END LOOP;
+    -- Every identity is at its cap: the step waits in the shared row. The update logs a change, which
+    -- takes the change-log lock; a shipper holding it may wait for this row, so only try it.
+    IF pg_try_advisory_xact_lock(7283001) THEN
+      UPDATE campaign_contacts SET next_at = p_retry_at WHERE campaign = p_campaign AND email = p_email;
+    END IF;
+    RETURN QUERY SELECT 'capped'::TEXT, NULL::TEXT;
+  END $$ LANGUAGE plpgsql;
   `,
   },
 ];
