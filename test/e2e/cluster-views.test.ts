@@ -2,9 +2,11 @@
 // slot, API address and liveness (a node killed -9 turns dead), `webhook list` shows the holder and the
 // cursor kept in PostgreSQL, and the events table says on which node each event happened.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import YAML from 'yaml';
 import { apiOf, type Api } from '../kit/api.js';
 import { startCluster, type Cluster } from '../kit/cluster.js';
 import { eventuallyAsync, submit } from '../kit/delivery.js';
@@ -99,6 +101,26 @@ test('a node killed -9 shows as not alive on the other once its heartbeat is old
     return v.nodes.find((n) => n.name === 'node-b')?.alive === false ? v : undefined;
   }, () => 'node-b still alive in node A\'s view', 10_000); // deadAfterSeconds is 3 in the kit
   assert.equal(view.nodes.find((n) => n.name === 'node-a')!.alive, true);
+});
+
+test("a dead node's data directory started elsewhere takes over its name; another name is refused", async () => {
+  const b = cluster.nodes[1]!;
+  const before = (await json<NodesView>(cluster.nodes[0]!, ['node', 'list', '--json'])).nodes.find((n) => n.name === 'node-b')!;
+  // The moved volume on a machine with another host name and no node.name in its config.
+  const config = YAML.parse(readFileSync(b.configPath, 'utf8')) as { node: Record<string, unknown> };
+  delete config.node.name;
+  writeFileSync(b.configPath, YAML.stringify(config));
+  await b.restart();
+  const view = await json<NodesView>(b, ['node', 'list', '--json']);
+  assert.equal(view.self, 'node-b');
+  const row = view.nodes.find((n) => n.name === 'node-b')!;
+  assert.equal(row.slot, before.slot, 'the same row-id slot');
+  assert.equal(row.alive, true);
+  assert.deepEqual(view.nodes.map((n) => n.name), ['node-a', 'node-b'], 'no new node registered');
+  await b.stop();
+  config.node.name = 'node-z';
+  writeFileSync(b.configPath, YAML.stringify(config));
+  await assert.rejects(b.restart(), /node node-b's/);
 });
 
 test('a single node is not a cluster', async () => {
