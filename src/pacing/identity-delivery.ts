@@ -11,6 +11,7 @@ import type { RelayCredentials } from '../identities/relay-auth.js';
 import type { Identity } from '../identities/types.js';
 import type { Clock } from '../util/clock.js';
 import { admitOnCluster, type ClusterAdmission, type SharedCaps } from './cluster-caps.js';
+import type { SendDecision } from './decide.js';
 import type { SendGate } from './gate.js';
 import type { Reactions } from './reactions.js';
 import type { ProviderShaping, ShapingPort } from './shaping-port.js';
@@ -50,7 +51,7 @@ export class IdentityDelivery {
     const { gate } = this.deps;
     const first = gate.admit(identity, job.recipients.length, provider, `${job.messageId}/${job.domain}`);
     let admitted = job.recipients.slice(0, first.decision.admit);
-    let waiting = admitted.length < job.recipients.length ? this.gateWait(identity, provider, job, admitted.length, route.via) : [];
+    let waiting = admitted.length < job.recipients.length ? this.gateWait(identity, provider, job, admitted.length, route.via, first.decision) : [];
     const asking = admitted.length > 0 ? this.clusterAdmit(identity, job, admitted.length) : null;
     const shared = asking ? await asking : null; // no await at all on one node: its path is unchanged
     if (shared?.wait) {
@@ -72,12 +73,13 @@ export class IdentityDelivery {
   };
 
   /** Waits for the recipients past the first `admitted`, with what holds them back (the gate says) and until when. */
-  private gateWait(identity: Identity, provider: ProviderShaping | null, job: DeliveryJob, admitted: number, via: RemoteRoute['via']): RecipientResult[] {
+  private gateWait(identity: Identity, provider: ProviderShaping | null, job: DeliveryJob, admitted: number, via: RemoteRoute['via'], first: SendDecision): RecipientResult[] {
     const rest = job.recipients.slice(admitted);
     const again = this.deps.gate.admit(identity, rest.length, provider); // what holds the rest back, and until when
     if (again.decision.admit > 0 && again.reservation) this.deps.gate.release(again.reservation, again.decision.admit);
-    const d = again.decision;
-    const wait = 'until' in d ? { until: d.until, reason: d.reason } : { until: this.deps.clock() + 1000, reason: 'throttled: cap reached' };
+    // A slot may open between the two questions (the clock moved): then the first answer says why.
+    const d = 'until' in again.decision ? again.decision : first;
+    const wait = 'until' in d ? { until: Math.max(d.until, this.deps.clock()), reason: d.reason } : { until: this.deps.clock() + 1000, reason: 'throttled: cap reached' };
     this.noteThrottled(identity, wait, job.messageId);
     return rest.map((r) => waitResult(r.idx, identity.name, wait, via, this.deps.clock()));
   }

@@ -35,10 +35,11 @@ describe('identities with an IMAP mailbox', () => {
     const v = await identity(p, 'ann');
     assert.deepEqual(v.imap, { host: d.host, port: d.port, tls: 'none', user: USER, verify: true, auth: 'password' });
     assert.equal(v.warmupNetwork, false);
-    assert.equal(v.mailbox, null);
+    assert.ok(v.mailbox === null || ['connecting', 'idle'].includes((v.mailbox as { state: string }).state), JSON.stringify(v.mailbox));
     const text = await cliOk(p, ['identity', 'show', 'ann']);
     assert.match(text, new RegExp(`imap: +${d.host.replace(/\./g, '\\.')}:${d.port} \\(none, user ann@box\\.test, password\\)`));
-    assert.match(text, /mailbox: +not watched yet/);
+    // The watcher re-reads identities every 5 s: on a slow machine it may already have connected.
+    assert.match(text, /mailbox: +(not watched yet|connecting|idle)/);
     assert.ok(!text.includes('imap-Secret-1') && !JSON.stringify(v).includes('imap-Secret-1'));
   });
 

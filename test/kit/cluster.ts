@@ -20,7 +20,8 @@ export async function startCluster(count: number, opts: PetrelOptions = {}): Pro
   const pg = await startPostgres();
   const secretKey = randomBytes(32);
   const nodes: Petrel[] = [];
-  const addNode = async (name: string, more: PetrelOptions = {}) => {
+  const started: Petrel[] = []; // for clean-up when one fails to start
+  const start = async (name: string, more: PetrelOptions = {}) => {
     const p = await startPetrel({
       ...opts,
       ...more,
@@ -28,13 +29,20 @@ export async function startCluster(count: number, opts: PetrelOptions = {}): Pro
       store: { postgres: { url: pg.url, poolSize: 4 } },
       node: { name, deadAfterSeconds: 3, ...opts.node, ...more.node },
     });
+    started.push(p);
+    return p;
+  };
+  const addNode = async (name: string, more: PetrelOptions = {}) => {
+    const p = await start(name, more);
     nodes.push(p);
     return p;
   };
   try {
-    for (let i = 0; i < count; i++) await addNode(NODE_NAMES[i]!, { setup: i === 0 ? opts.setup ?? STANDARD_SETUP : [] });
+    await addNode(NODE_NAMES[0]!, { setup: opts.setup ?? STANDARD_SETUP });
+    // The others start empty and together: each joins and copies the shared state from PostgreSQL.
+    nodes.push(...await Promise.all(NODE_NAMES.slice(1, count).map((name) => start(name, { setup: [] }))));
   } catch (err) {
-    await Promise.all(nodes.map((n) => n.dispose()));
+    await Promise.allSettled(started.map((n) => n.dispose()));
     await pg.destroy();
     throw err;
   }
