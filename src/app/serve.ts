@@ -32,6 +32,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { startCampaigns, type RunningCampaigns } from './campaigns.js';
 import { startMailboxes, type RunningMailboxSide } from './mailboxes.js';
 import { joinCluster } from './cluster.js';
+import { defaultApiUrl } from '../cluster/forward.js';
 import type { ClusterNode } from '../cluster/node.js';
 import { SharedCapCounter } from '../cluster/caps.js';
 
@@ -140,7 +141,7 @@ export async function serve(config: PetrelConfig, log: Logger): Promise<RunningS
         },
         ready: () => listeners.every((l) => l.port > 0), campaigns: campaigns.api, cluster };
       http = await startHttp(ctx, metrics);
-      if (cluster && !cluster.self.apiUrl) cluster.self.apiUrl = `http://${hostPart(config.http.address)}:${http.port}`;
+      if (cluster && !cluster.self.apiUrl) cluster.self.apiUrl = defaultApiUrl(config, http.port);
     }
   } catch (err) {
     await close();
@@ -210,8 +211,4 @@ async function shutdown(listeners: SmtpListener[], delivery: RunningDelivery, qu
   certs.close();
   await cluster?.close(); // ships what the last moments wrote, when PostgreSQL is there
   db.close();
-}
-
-function hostPart(address: string): string {
-  return address.includes(':') ? `[${address}]` : address;
 }

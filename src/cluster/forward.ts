@@ -19,9 +19,13 @@ export interface Peer {
   apiUrl: string;
 }
 
-/** Where this node's API is reached when node.apiUrl is not set: http.address:port, a wildcard as loopback. */
-export function defaultApiUrl(config: Pick<PetrelConfig, 'http'>): string | null {
-  const { enabled, address, port } = config.http;
+/**
+ * Where this node's API is reached when node.apiUrl is not set: http.address and the port (the one
+ * listened on, when the config's is 0), a wildcard as loopback; null while the port is not known.
+ */
+export function defaultApiUrl(config: Pick<PetrelConfig, 'http'>, listening: number | null = null): string | null {
+  const { enabled, address } = config.http;
+  const port = listening ?? config.http.port;
   if (!enabled || port === 0) return null;
   const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '[::1]' : address.includes(':') ? `[${address}]` : address;
   return `http://${host}:${port}`;
