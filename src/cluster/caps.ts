@@ -1,5 +1,5 @@
 // Identity caps summed over the nodes: one cap_counters row per (identity, day) in PostgreSQL, taken
-// one unit at a time by a claim (petrel_claim in src/store/schema.ts), or n at a time at delivery.
+// one unit at a time by a claim (petrel_claim in src/store/schema-cluster.ts), or n at a time at delivery.
 // Errors reject the caller, except giving back at delivery, which only logs (a lost unit under-sends).
 import type { SharedCaps } from '../pacing/cluster-caps.js';
 import type { Logger } from '../util/log.js';

@@ -82,7 +82,7 @@ export class PgStepClaims implements StepClaims {
   }
 }
 
-/** The claim, in one round trip: petrel_claim (src/store/schema.ts) runs it as one transaction. */
+/** The claim, in one round trip: petrel_claim (src/store/schema-cluster.ts) runs it as one transaction. */
 async function claimIn(shared: SharedDb, req: ClaimRequest, node: string): Promise<ClaimResult> {
   const candidates = req.candidates.map((x) => ({ name: x.name, day: x.day, cap: x.cap }));
   const { rows } = await shared.query<{ result: ClaimResult['result']; identity: string | null }>(
